@@ -1,0 +1,1 @@
+"""The Python side of the nba-props dbt project: settings, the phase runner and gates, run history, CLI."""

@@ -1,0 +1,159 @@
+"""The `nba-props` command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dbt_project.settings import TARGETS, Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="nba-props: NBA player-prop predictions.")
+landing_app = typer.Typer(no_args_is_help=True, help="Create or inspect landing areas.")
+app.add_typer(landing_app, name="landing")
+console = Console(stderr=True)
+
+MAX_RANGE_DAYS = 400
+
+TargetOpt = Annotated[str, typer.Option("--target", "-t", help=f"Warehouse target: {', '.join(TARGETS)}.")]
+LandingOpt = Annotated[Path | None, typer.Option(help="Landing directory (default ./landing).")]
+WarehouseOpt = Annotated[Path | None, typer.Option(help="Directory of the DuckDB files (default ./warehouse).")]
+ExportsOpt = Annotated[Path | None, typer.Option(help="Directory for JSON exports (default ./exports).")]
+
+
+def parse_date(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise typer.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint=name) from None
+
+
+def resolve_dates(day: str | None, start: str | None, end: str | None) -> list[date]:
+    d, s, e = parse_date(day, "--date"), parse_date(start, "--start"), parse_date(end, "--end")
+    if d is not None and (s is not None or e is not None):
+        raise typer.BadParameter("give either --date or --start/--end, not both", param_hint="--date")
+    if d is not None:
+        return [d]
+    if s is None or e is None:
+        raise typer.BadParameter("give --date D, or both --start and --end", param_hint="--start/--end")
+    if e < s:
+        raise typer.BadParameter(f"--end {e} is before --start {s}", param_hint="--end")
+    if (e - s).days >= MAX_RANGE_DAYS:
+        raise typer.BadParameter(f"range of {(e - s).days + 1} days exceeds {MAX_RANGE_DAYS}", param_hint="--end")
+    return [s + timedelta(days=i) for i in range((e - s).days + 1)]
+
+
+def _settings(target: str, landing_dir: Path | None, warehouse_dir: Path | None,
+              exports_dir: Path | None) -> Settings:
+    if target not in TARGETS:
+        raise typer.BadParameter(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}",
+                                 param_hint="--target")
+    return Settings.from_env(target, landing_dir=landing_dir, warehouse_dir=warehouse_dir,
+                             exports_dir=exports_dir)
+
+
+def _execute(settings: Settings, dates: list[date], verbose: bool) -> None:
+    from dbt_project.runner import PipelineRunner, RunLockedError
+
+    try:
+        result = PipelineRunner(settings, verbose=verbose, console=console).run(dates)
+    except RunLockedError as exc:
+        console.print(f"[red]refused:[/] {exc}")
+        raise typer.Exit(3) from exc
+    if not result.ok:
+        failed = result.failed_phase
+        console.print(f"[red bold]run {result.run_id} FAILED[/] after {result.seconds:.1f}s: "
+                      f"{failed.message if failed else 'monitoring failed'}")
+        raise typer.Exit(1)
+    console.print(f"[green bold]run {result.run_id} succeeded[/] in {result.seconds:.1f}s")
+
+
+@app.command()
+def run(
+    day: Annotated[str | None, typer.Option("--date", help="Run all phases for one date (YYYY-MM-DD).")] = None,
+    start: Annotated[str | None, typer.Option(help="First date of a range.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last date of a range (inclusive).")] = None,
+    target: TargetOpt = "dev",
+    landing_dir: LandingOpt = None,
+    warehouse_dir: WarehouseOpt = None,
+    exports_dir: ExportsOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show dbt's own log output.")] = False,
+) -> None:
+    """Run phases 1-6 for a date or a range of dates (a range runs each phase once over all its dates)."""
+    dates = resolve_dates(day, start, end)
+    _execute(_settings(target, landing_dir, warehouse_dir, exports_dir), dates, verbose)
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    target: TargetOpt = "dev",
+    warehouse_dir: WarehouseOpt = None,
+) -> None:
+    """Latest outcome and last successful date of every phase."""
+    from dbt_project.history import status as read_status
+
+    info = read_status(_settings(target, None, warehouse_dir, None))
+    if as_json:
+        typer.echo(json.dumps(info, indent=2))
+        return
+    if not info["phases"]:
+        console.print(f"no runs recorded in {info['warehouse']}")
+        return
+    table = Table(title=f"nba-props status ({info['target']}, {info['runs']} runs)")
+    for col in ("phase", "name", "latest", "date", "last success", "message"):
+        table.add_column(col)
+    for p in info["phases"]:
+        table.add_row(str(p["phase"]), p["name"], p["latest_status"], p["latest_date"],
+                      p["last_success_date"] or "-", (p["message"] or "")[:80])
+    Console().print(table)
+
+
+@app.command()
+def demo(
+    days: Annotated[int, typer.Option(min=2, max=200, help="Days of season to generate.")] = 0,
+    seed: Annotated[int, typer.Option(help="Generator seed.")] = 0,
+    target: TargetOpt = "dev",
+    landing_dir: LandingOpt = None,
+    warehouse_dir: WarehouseOpt = None,
+    exports_dir: ExportsOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Generate the embedded demo season into the landing area and run every demo date end to end."""
+    from ingestion.demo import DEMO_DAYS, DEMO_SEED, DEMO_START, generate_demo
+
+    settings = _settings(target, landing_dir, warehouse_dir, exports_dir)
+    manifest = generate_demo(settings.landing_dir, DEMO_START, days or DEMO_DAYS, seed or DEMO_SEED)
+    game_dates = [date.fromisoformat(d) for d in manifest["game_dates"]]
+    console.print(f"generated {len(game_dates)} game days into {settings.landing_dir}: {manifest['counts']}")
+    all_dates = [game_dates[0] + timedelta(days=i) for i in range((game_dates[-1] - game_dates[0]).days + 1)]
+    _execute(settings, all_dates, verbose)
+    console.print(f"exports:   {settings.exports_dir}/<date>/predictions.json")
+    if settings.is_duckdb:
+        console.print(f"warehouse: {settings.duckdb_path}  (dbt target {settings.target})")
+
+
+@landing_app.command("demo")
+def landing_demo(
+    out: Annotated[Path, typer.Option(help="Landing directory to write.")] = Path("landing"),
+    start: Annotated[str | None, typer.Option(help="First date (default 2025-10-21).")] = None,
+    days: Annotated[int, typer.Option(min=2, max=200)] = 0,
+    seed: Annotated[int, typer.Option()] = 0,
+) -> None:
+    """Write the deterministic demo landing files (no pipeline run)."""
+    from ingestion.demo import DEMO_DAYS, DEMO_SEED, DEMO_START, generate_demo
+
+    first = parse_date(start, "--start") or DEMO_START
+    manifest = generate_demo(out, first, days or DEMO_DAYS, seed or DEMO_SEED)
+    typer.echo(json.dumps({k: manifest[k] for k in ("start", "end", "counts")}, indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,200 @@
+"""The phase runner: ingest -> staging -> analytics -> precompute -> predictions -> publish.
+
+Phases run in order for a set of dates. dbt phases build their selector (models and their tests); when any
+error-severity test or model of phase N fails, the gate closes: phases N+1.. are recorded as skipped, the
+run exits non-zero and the failing tests are named. Every phase outcome goes to run history.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+from rich.console import Console
+
+from dbt_project import history
+from dbt_project.dbt_invoker import BuildOutcome, Dbt
+from dbt_project.export import export_predictions
+from dbt_project.history import PHASE_NAMES, PhaseRecord
+from dbt_project.settings import Settings
+
+
+class RunLockedError(RuntimeError):
+    pass
+
+
+@dataclass
+class PhaseResult:
+    phase: int
+    status: str
+    seconds: float
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    dates: list[date]
+    phases: list[PhaseResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(p.status in ("success", "degraded") for p in self.phases)
+
+    @property
+    def failed_phase(self) -> PhaseResult | None:
+        return next((p for p in self.phases if p.status == "failed"), None)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def new_run_id() -> str:
+    return f"run_{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S')}_{secrets.token_hex(3)}"
+
+
+@contextmanager
+def run_lock(settings: Settings) -> Iterator[None]:
+    """One run per warehouse at a time: DuckDB admits a single writer, and two runs of the same date
+    would interleave their writes. A second run refuses at once instead of failing half way."""
+    settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.warehouse_dir / f".nba-props-{settings.target}.lock"
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            fh.seek(0)
+            raise RunLockedError(
+                f"another nba-props run holds {path} (pid {fh.read().strip() or '?'}); wait for it to finish"
+            ) from exc
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _describe_failure(outcome: BuildOutcome) -> str:
+    if outcome.failed_nodes:
+        parts = [
+            f"{n.resource_type} {n.name} ({n.status}{f', {n.failures} failing rows' if n.failures else ''})"
+            for n in outcome.failed_nodes
+        ]
+        return "; ".join(parts)
+    return outcome.error or "dbt reported failure (see logs/dbt.log)"
+
+
+class PipelineRunner:
+    def __init__(self, settings: Settings, verbose: bool = False, console: Console | None = None) -> None:
+        self.settings = settings
+        self.console = console or Console(stderr=True)
+        self.dbt = Dbt(settings, verbose=verbose)
+
+    # -- phase bodies -------------------------------------------------------------------------------------
+    def _ingest(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
+        from ingestion.pipeline import load_landing
+
+        result = load_landing(self.settings, dates)
+        total = sum(result.rows.values())
+        return f"loaded {total} rows into {self.settings.schema('nba_raw')}", result.summary()
+
+    def _dbt_phase(self, phase: int) -> Callable[[list[date]], tuple[str, dict[str, Any]]]:
+        def body(dates: list[date]) -> tuple[str, dict[str, Any]]:
+            outcome = self.dbt.build(f"phase{phase}")
+            if not outcome.success:
+                raise GateClosed(outcome)
+            models = len(outcome.of_type("model")) + len(outcome.of_type("seed"))
+            tests = len(outcome.of_type("test"))
+            return f"built {models} models/seeds, {tests} tests passed", outcome.summary()
+
+        return body
+
+    def _predict(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
+        from ml.predict import ensure_table, predict_date
+
+        ensure_table(self.settings)
+        per_date = {d.isoformat(): predict_date(self.settings, d, self.run_id) for d in dates}
+        outcome = self.dbt.build("phase5")
+        if not outcome.success:
+            raise GateClosed(outcome, {"predictions": per_date})
+        return f"wrote {sum(per_date.values())} predictions, graded", {
+            "predictions": per_date, "dbt": outcome.summary()}
+
+    def _publish(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
+        outcome = self.dbt.build("phase6")
+        if not outcome.success:
+            raise GateClosed(outcome)
+        paths = [str(export_predictions(self.settings, d, self.run_id)) for d in dates]
+        return f"exported {len(paths)} predictions.json", {"exports": paths, "dbt": outcome.summary()}
+
+    # -- orchestration ------------------------------------------------------------------------------------
+    def run(self, dates: list[date]) -> RunResult:
+        with run_lock(self.settings):
+            return self._run(dates)
+
+    def _run(self, dates: list[date]) -> RunResult:
+        self.run_id = new_run_id()
+        started = time.perf_counter()
+        result = RunResult(self.run_id, list(dates))
+        history.ensure_table(self.settings)
+        bodies: dict[int, Callable[[list[date]], tuple[str, dict[str, Any]]]] = {
+            1: self._ingest,
+            2: self._dbt_phase(2),
+            3: self._dbt_phase(3),
+            4: self._dbt_phase(4),
+            5: self._predict,
+            6: self._publish,
+        }
+        label = f"{dates[0]}" if len(dates) == 1 else f"{dates[0]}..{dates[-1]} ({len(dates)} dates)"
+        self.console.print(f"[bold]nba-props run[/] {self.run_id} target={self.settings.target} dates={label}")
+        blocked_by: int | None = None
+        for phase, body in bodies.items():
+            t0, began = time.perf_counter(), _now()
+            if blocked_by is not None:
+                status, message, details = "skipped", f"not run: phase {blocked_by} failed its gate", {}
+            else:
+                try:
+                    message, details = body(dates)
+                    status = "success"
+                except GateClosed as gate:
+                    status, details = "failed", {**gate.details, "dbt": gate.outcome.summary()}
+                    message = f"phase {phase} gate failed: {_describe_failure(gate.outcome)}"
+                    blocked_by = phase
+                except Exception as exc:  # any failure is recorded and stops the run, never swallowed
+                    status, details = "failed", {"error": repr(exc)}
+                    message = f"phase {phase} failed: {exc}"
+                    blocked_by = phase
+            seconds = time.perf_counter() - t0
+            record = PhaseRecord(self.run_id, phase, status, began, _now(), message, details)
+            history.record(self.settings, record, dates)
+            result.phases.append(PhaseResult(phase, status, seconds, message, details))
+            colour = {"success": "green", "failed": "red", "skipped": "yellow"}.get(status, "white")
+            self.console.print(
+                f"  phase {phase} {PHASE_NAMES[phase]:<11} [{colour}]{status:<8}[/] {seconds:6.1f}s  {message}"
+            )
+        monitoring = self.dbt.build("monitoring")
+        if not monitoring.success:
+            self.console.print(f"  [red]monitoring views failed[/]: {_describe_failure(monitoring)}")
+            result.phases.append(PhaseResult(0, "failed", monitoring.seconds, _describe_failure(monitoring)))
+        result.seconds = time.perf_counter() - started
+        return result
+
+
+class GateClosed(Exception):
+    def __init__(self, outcome: BuildOutcome, details: dict[str, Any] | None = None) -> None:
+        super().__init__(_describe_failure(outcome))
+        self.outcome = outcome
+        self.details = details or {}

@@ -1,0 +1,82 @@
+"""Where things live and which warehouse target is used. Environment variables override the defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_DIR = Path(os.environ.get("NBA_PROPS_PROJECT_DIR", Path(__file__).resolve().parents[1]))
+DUCKDB_TARGETS = {"dev": "nba_props.duckdb", "test": "nba_props_test.duckdb"}
+TARGETS = (*DUCKDB_TARGETS, "prod")
+SCHEMAS = (
+    "nba_raw",
+    "nba_staging",
+    "nba_analytics",
+    "nba_precompute",
+    "nba_predictions",
+    "nba_publish",
+    "nba_monitoring",
+)
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    target: str = "dev"
+    project_dir: Path = PROJECT_DIR
+    warehouse_dir: Path = field(default_factory=lambda: _env_path("NBA_PROPS_WAREHOUSE_DIR", PROJECT_DIR / "warehouse"))
+    landing_dir: Path = field(default_factory=lambda: _env_path("NBA_PROPS_LANDING_DIR", PROJECT_DIR / "landing"))
+    exports_dir: Path = field(default_factory=lambda: _env_path("NBA_PROPS_EXPORTS_DIR", PROJECT_DIR / "exports"))
+
+    def __post_init__(self) -> None:
+        if self.target not in TARGETS:
+            raise ValueError(f"unknown target {self.target!r}: choose one of {', '.join(TARGETS)}")
+
+    @classmethod
+    def from_env(cls, target: str | None = None, **overrides: Path | None) -> Settings:
+        given = {k: Path(v).resolve() for k, v in overrides.items() if v is not None}
+        return cls(target=target or os.environ.get("NBA_PROPS_TARGET", "dev"), **given)
+
+    @property
+    def schema_prefix(self) -> str:
+        return "test_" if self.target == "test" else ""
+
+    def schema(self, name: str) -> str:
+        """Physical schema (dataset) of a logical one, e.g. nba_raw -> test_nba_raw on the test target."""
+        if name not in SCHEMAS:
+            raise ValueError(f"unknown schema {name!r}")
+        return self.schema_prefix + name
+
+    @property
+    def is_duckdb(self) -> bool:
+        return self.target in DUCKDB_TARGETS
+
+    @property
+    def duckdb_path(self) -> Path:
+        if not self.is_duckdb:
+            raise RuntimeError(f"target {self.target!r} is not a DuckDB target")
+        return self.warehouse_dir / DUCKDB_TARGETS[self.target]
+
+    @property
+    def dbt_target_path(self) -> Path:
+        return Path(os.environ.get("DBT_TARGET_PATH", self.project_dir / "target"))
+
+    def export_env(self) -> None:
+        """Make dbt (profiles.yml) and dlt see the same locations and target as this process."""
+        os.environ["NBA_PROPS_WAREHOUSE_DIR"] = str(self.warehouse_dir)
+        os.environ["NBA_PROPS_TARGET"] = self.target
+        os.environ.setdefault("RUNTIME__DLT_TELEMETRY", "false")
+        os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def project_vars(project_dir: Path = PROJECT_DIR) -> dict:
+    """The `vars:` of dbt_project.yml: one place for thresholds used by both SQL and Python."""
+    import yaml
+
+    with open(project_dir / "dbt_project.yml", encoding="utf-8") as fh:
+        return dict(yaml.safe_load(fh).get("vars") or {})

@@ -1,0 +1,60 @@
+"""Connections for the Python steps (predictions, run history, exports).
+
+The dev and test targets are DuckDB files. Connections are short-lived: DuckDB admits one writing
+process per file, so nothing here keeps a connection open while dbt or dlt run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+
+from dbt_project.settings import Settings
+
+
+class WarehouseError(RuntimeError):
+    pass
+
+
+@contextmanager
+def connect(settings: Settings, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    if not settings.is_duckdb:
+        raise WarehouseError(
+            f"the Python steps run on the DuckDB targets (dev, test); target {settings.target!r} "
+            "is dbt-only for now"
+        )
+    settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(settings.duckdb_path), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise WarehouseError(
+            f"cannot open {settings.duckdb_path}: {exc}. Another nba-props or dbt process may be writing "
+            "to it (DuckDB allows one writer); wait for it to finish."
+        ) from exc
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows in every base table of the warehouse, keyed schema.table (dlt's bookkeeping tables excluded)."""
+    tables = con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_type = 'BASE TABLE' and table_name not like '\\_dlt%' escape '\\' "
+        "order by 1, 2"
+    ).fetchall()
+    return {
+        f"{s}.{t}": con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0]  # noqa: S608 - catalog names
+        for s, t in tables
+    }

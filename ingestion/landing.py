@@ -1,0 +1,80 @@
+"""The landing area: recorded API responses, one folder per source and local game date.
+
+Layout and payload shapes: docs/landing-format.md. Replay mode reads from here; live mode (later) writes
+every raw response here first, so that anything fetched can be replayed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+
+class LandingError(RuntimeError):
+    """A landing file or folder that cannot be read; the message names the path."""
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    path: Path
+    relative: str  # path relative to the landing root, recorded in nba_raw as _source_file
+    payload: Any
+
+
+@dataclass(frozen=True)
+class LandingArea:
+    root: Path
+
+    def check(self) -> None:
+        if not self.root.is_dir():
+            raise LandingError(f"landing directory not found: {self.root}")
+
+    def day_dir(self, source: str, day: date) -> Path:
+        return self.root / source / day.isoformat()
+
+    def files(self, source: str, day: date, pattern: str) -> Iterator[LandingFile]:
+        """Parsed JSON files of one source and day matching `pattern`, in name order.
+
+        A missing day folder is an empty day (no games, feed down): it yields nothing.
+        """
+        folder = self.day_dir(source, day)
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.glob(pattern)):
+            yield LandingFile(path, path.relative_to(self.root).as_posix(), read_json(path))
+
+    def manifest(self) -> dict[str, Any]:
+        path = self.root / "_manifest.json"
+        return read_json(path) if path.exists() else {}
+
+    def game_dates(self) -> list[date]:
+        """Dates the landing area holds: the manifest's game_dates, else every dated folder found."""
+        listed = self.manifest().get("game_dates")
+        if listed:
+            return sorted(date.fromisoformat(d) for d in listed)
+        found: set[date] = set()
+        for source_dir in self.root.iterdir() if self.root.is_dir() else []:
+            if source_dir.is_dir():
+                for day_dir in source_dir.iterdir():
+                    try:
+                        found.add(date.fromisoformat(day_dir.name))
+                    except ValueError:
+                        continue
+        return sorted(found)
+
+
+def read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LandingError(f"cannot read landing file {path}: {exc.strerror}") from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LandingError(
+            f"malformed JSON in landing file {path}: line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from exc

@@ -1,0 +1,128 @@
+"""Phase 5 step: predict every pre-game points line of a date and write the predictions idempotently."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import numpy as np
+import pandas as pd
+
+from dbt_project.settings import Settings, project_vars
+from dbt_project.warehouse import connect
+from ml.systems import RollingL10
+
+TABLE = "player_prop_predictions"
+COLUMNS = [
+    "game_date", "player_id", "player_name", "team_abbr", "market", "bookmaker", "line", "over_price",
+    "under_price", "system", "model_version", "feature_version", "predicted_value", "prob_over", "edge",
+    "recommendation", "confidence", "run_id", "created_at",
+]
+
+
+def ensure_table(settings: Settings) -> None:
+    schema = settings.schema("nba_predictions")
+    with connect(settings) as con:
+        con.execute(f"create schema if not exists {schema}")
+        con.execute(
+            f"""create table if not exists {schema}.{TABLE} (
+                game_date date not null,
+                player_id bigint not null,
+                player_name varchar,
+                team_abbr varchar,
+                market varchar not null,
+                bookmaker varchar not null,
+                line double not null,
+                over_price integer,
+                under_price integer,
+                system varchar not null,
+                model_version varchar not null,
+                feature_version varchar,
+                predicted_value double not null,
+                prob_over double not null,
+                edge double,
+                recommendation varchar not null,
+                confidence double,
+                run_id varchar,
+                created_at timestamp,
+                primary key (game_date, player_id, market, bookmaker, system, model_version)
+            )"""
+        )
+
+
+def load_inputs(settings: Settings, game_date: date) -> pd.DataFrame:
+    """Feature rows joined to every book's pre-game points line for the date (players ruled out dropped)."""
+    precompute, analytics = settings.schema("nba_precompute"), settings.schema("nba_analytics")
+    with connect(settings, read_only=False) as con:
+        return con.execute(
+            f"""
+            select
+                f.game_date, f.player_id, f.player_name, f.team_abbr, f.feature_version,
+                f.points_avg_l10, f.points_std_l10, f.points_avg_season,
+                f.games_played_season as games_played_total,
+                l.market, l.bookmaker, l.line, l.over_price, l.under_price, l.no_vig_over_probability
+            from {precompute}.ml_feature_store as f
+            inner join {analytics}.player_prop_lines as l
+                on l.game_date = f.game_date and l.player_name_key = f.player_name_key
+            where f.game_date = ? and l.market = 'player_points' and f.injury_status <> 'Out'
+            order by f.player_id, l.bookmaker
+            """,
+            [game_date],
+        ).df()
+
+
+def recommend(prob_over: np.ndarray, no_vig_over: np.ndarray, min_edge: float) -> tuple[np.ndarray, np.ndarray]:
+    over_edge = prob_over - no_vig_over
+    under_edge = (1.0 - prob_over) - (1.0 - no_vig_over)
+    rec = np.where(over_edge >= min_edge, "OVER", np.where(under_edge >= min_edge, "UNDER", "PASS"))
+    edge = np.where(rec == "UNDER", under_edge, over_edge)
+    return rec, edge
+
+
+def predict_date(settings: Settings, game_date: date, run_id: str) -> int:
+    """Predict one date with every system and replace that date's rows for each system/version atomically."""
+    params = project_vars(settings.project_dir)
+    systems = [
+        RollingL10(
+            default_sd=float(params.get("default_points_sd", 6.0)),
+            min_games_for_own_spread=int(params.get("min_games_for_own_spread", 5)),
+        )
+    ]
+    min_edge = float(params.get("min_edge", 0.03))
+    inputs = load_inputs(settings, game_date)
+    ensure_table(settings)
+    table = f"{settings.schema('nba_predictions')}.{TABLE}"
+    written = 0
+    with connect(settings) as con:
+        for system in systems:
+            frame = inputs.copy()
+            if not frame.empty:
+                out = system.predict(frame)
+                frame["predicted_value"] = out["predicted_value"]
+                frame["prob_over"] = out["prob_over"]
+                rec, edge = recommend(
+                    frame["prob_over"].to_numpy(float), frame["no_vig_over_probability"].to_numpy(float), min_edge
+                )
+                frame["recommendation"], frame["edge"] = rec, edge
+                frame["confidence"] = np.maximum(frame["prob_over"], 1.0 - frame["prob_over"])
+            frame["system"], frame["model_version"] = system.name, system.model_version
+            frame["run_id"], frame["created_at"] = run_id, datetime.now(timezone.utc).replace(tzinfo=None)
+            for col in COLUMNS:
+                if col not in frame:
+                    frame[col] = None
+            rows = frame[COLUMNS]
+            con.execute("begin transaction")
+            try:
+                con.execute(
+                    f"delete from {table} where game_date = ? and system = ? and model_version = ?",
+                    [game_date, system.name, system.model_version],
+                )
+                if not rows.empty:
+                    con.register("new_predictions", rows)
+                    con.execute(f"insert into {table} ({', '.join(COLUMNS)}) select * from new_predictions")
+                    con.unregister("new_predictions")
+                con.execute("commit")
+            except Exception:
+                con.execute("rollback")
+                raise
+            written += len(rows)
+    return written
