@@ -16,7 +16,7 @@ from dbt_project.settings import TARGETS, Settings
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="nba-props: NBA player-prop predictions.")
 landing_app = typer.Typer(no_args_is_help=True, help="Create or inspect landing areas.")
 app.add_typer(landing_app, name="landing")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 MAX_RANGE_DAYS = 400
 

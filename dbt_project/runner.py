@@ -100,7 +100,7 @@ def _describe_failure(outcome: BuildOutcome) -> str:
 class PipelineRunner:
     def __init__(self, settings: Settings, verbose: bool = False, console: Console | None = None) -> None:
         self.settings = settings
-        self.console = console or Console(stderr=True)
+        self.console = console or Console(stderr=True, soft_wrap=True)
         self.dbt = Dbt(settings, verbose=verbose)
 
     # -- phase bodies -------------------------------------------------------------------------------------

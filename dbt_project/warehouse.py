@@ -34,6 +34,7 @@ def connect(settings: Settings, read_only: bool = False) -> Iterator[duckdb.Duck
             "to it (DuckDB allows one writer); wait for it to finish."
         ) from exc
     try:
+        con.execute("set TimeZone = 'UTC'")
         yield con
     finally:
         con.close()
@@ -55,6 +56,6 @@ def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         "order by 1, 2"
     ).fetchall()
     return {
-        f"{s}.{t}": con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0]  # noqa: S608 - catalog names
+        f"{s}.{t}": con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0]
         for s, t in tables
     }

@@ -84,3 +84,16 @@
         when {{ price }} > 0 then {{ price }} / 100.0
     end
 {%- endmacro %}
+
+{# 64-bit floating point (dbt.type_float() is a 4-byte float on DuckDB) #}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'nba_props')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    double
+{%- endmacro %}
+
+{% macro bigquery__type_double() -%}
+    float64
+{%- endmacro %}

@@ -14,7 +14,7 @@ renamed as (
         market,
         player_name,
         {{ name_key('player_name') }} as player_name_key,
-        cast(line as {{ dbt.type_float() }}) as line,
+        cast(line as {{ type_double() }}) as line,
         cast(over_price as integer) as over_price,
         cast(under_price as integer) as under_price,
         _dlt_load_id
