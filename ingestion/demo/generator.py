@@ -1,0 +1,1019 @@
+"""Deterministic generator of realistic, API-shaped landing files for a stretch of an NBA season.
+
+The league it simulates is invented but behaves like the real one where nba-props cares:
+
+* 30 teams (the real franchises, from `seeds/nba_teams.csv`) with 15-man rosters (~450 players) whose roles
+  are stable: minutes, usage (points per minute), shot profile, rebounding and playmaking rates.
+* A schedule of 3-12 games a night (none on Thanksgiving), no team playing three days in a row, tip-offs
+  between 7:00 and 10:30 pm Eastern (stored in UTC, so late games fall on the next UTC day).
+* Box scores drawn from those rates with home-court (+1.5%) and back-to-back (-5%) effects, opponent
+  defence, minutes redistributed around injured players, overtime now and then, and consistent arithmetic
+  (points = 2*2PM + 3*3PM + FTM; team score = sum of its players; rebounds = OREB + DREB).
+* An injury report per game day (Out / Doubtful / Questionable / Probable, names "Last, First"); players
+  ruled out are absent from the box score, players who dressed but did not play have "00:00".
+* Sportsbook player props from 4-6 books in five markets: the book's estimate of the player's mean (its
+  own noise and a look at recent form), lines at x.5, American prices near -110 with vig, an opening and
+  a pre-game snapshot between which lines move.
+
+Files follow docs/landing-format.md exactly and are written as compact, key-sorted JSON, so the same
+(start, days, seed) always produces byte-identical output.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import shutil
+import unicodedata
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+DEMO_START = date(2025, 10, 21)
+DEMO_DAYS = 40
+DEMO_SEED = 7
+GENERATOR = "nba-props demo"
+
+EASTERN = ZoneInfo("America/New_York")
+TEAMS_CSV = Path(__file__).resolve().parents[2] / "seeds" / "nba_teams.csv"
+MANAGED = ("balldontlie", "odds_api", "nbacom", "_manifest.json")
+
+ROSTER_SIZE = 15
+PAGE_SIZE = 100
+# a roster's minute profile (starters first); actual minutes are rescaled to 240 (265 with overtime)
+MINUTE_PROFILE = (34.5, 33.0, 31.5, 30.0, 28.0, 25.0, 22.0, 19.5, 17.0, 13.0, 9.0, 6.0, 4.5, 3.0, 2.0)
+DEEP_BENCH_MINUTES = 7.0
+LINE_MIN_MINUTES = 18.0
+HOME_EFFECT = 1.015
+AWAY_EFFECT = 0.99
+BACK_TO_BACK_EFFECT = 0.95
+TIPOFFS_ET = ((19, 0), (19, 30), (20, 0), (20, 30), (21, 0), (22, 0), (22, 30))
+TIPOFF_WEIGHTS = (0.22, 0.30, 0.16, 0.08, 0.08, 0.10, 0.06)
+GAMES_PER_NIGHT = tuple(range(3, 13))
+GAMES_PER_NIGHT_WEIGHTS = (1, 2, 3, 4, 5, 5, 4, 3, 2, 1)
+BOOKS = (
+    ("draftkings", "DraftKings"),
+    ("fanduel", "FanDuel"),
+    ("betmgm", "BetMGM"),
+    ("williamhill_us", "Caesars"),
+    ("bovada", "Bovada"),
+    ("betrivers", "BetRivers"),
+)
+MARKETS = (
+    "player_points",
+    "player_rebounds",
+    "player_assists",
+    "player_threes",
+    "player_points_rebounds_assists",
+)
+# a book's spread of outcomes around its estimate, as a multiple of sqrt(estimate)
+MARKET_SPREAD = {
+    "player_points": 1.25,
+    "player_rebounds": 1.05,
+    "player_assists": 1.05,
+    "player_threes": 0.95,
+    "player_points_rebounds_assists": 1.35,
+}
+VIG = 1.045
+OPENING_SNAPSHOT = time(15, 0)
+PREGAME_SNAPSHOT = time(22, 0)
+
+FIRST_NAMES = (
+    "Jalen",
+    "Marcus",
+    "Tyrese",
+    "Darius",
+    "Jaylen",
+    "Devin",
+    "Keegan",
+    "Malik",
+    "Isaiah",
+    "Cam",
+    "Trey",
+    "Jordan",
+    "Andre",
+    "Cole",
+    "Miles",
+    "Derrick",
+    "Evan",
+    "Caleb",
+    "Quentin",
+    "Xavier",
+    "Brandon",
+    "Terrence",
+    "Aaron",
+    "Nate",
+    "Jamal",
+    "Dante",
+    "Kobe",
+    "Reggie",
+    "Julian",
+    "Mason",
+    "Luka",
+    "Nikola",
+    "Bogdan",
+    "José",
+    "Andrés",
+    "Théo",
+    "Søren",
+    "Dāvis",
+    "Killian",
+    "Ousmane",
+    "Moussa",
+    "Kai",
+    "Ayo",
+    "Tari",
+    "Jonas",
+    "Franz",
+    "Dillon",
+    "Grant",
+    "Zach",
+    "Corey",
+    "Shai",
+    "Immanuel",
+    "Walker",
+    "Bennedict",
+    "Scoot",
+    "Amen",
+    "Ausar",
+    "Jabari",
+    "Onyeka",
+    "Dyson",
+)
+LAST_NAMES = (
+    "Carter",
+    "Whitfield",
+    "Haliburton",
+    "Greene",
+    "Brooks",
+    "Mitchell",
+    "Ellison",
+    "Hayes",
+    "Porter",
+    "Holloway",
+    "Bridges",
+    "Sutton",
+    "Reaves",
+    "Barnett",
+    "Coleman",
+    "Dawson",
+    "Fletcher",
+    "Garrison",
+    "Hinton",
+    "Ingram",
+    "Jennings",
+    "Kessler",
+    "Lowry",
+    "Maxwell",
+    "Nance",
+    "Okafor",
+    "Pritchard",
+    "Quarles",
+    "Randle",
+    "Simmons",
+    "Thornton",
+    "Underwood",
+    "Vance",
+    "Wallace",
+    "Yates",
+    "Zeller",
+    "Marković",
+    "Petrović",
+    "Jiménez",
+    "Núñez",
+    "Müller",
+    "Šimić",
+    "Bertāns",
+    "Dončević",
+    "Ibáñez",
+    "Gobért",
+    "Sørensen",
+    "Almeida",
+    "Diallo",
+    "Traoré",
+    "Okoro",
+    "Adebayo",
+    "Nwankwo",
+    "Achiuwa",
+    "Murray",
+    "Daniels",
+    "Edwards",
+    "Franklin",
+    "Gordon",
+    "Harper",
+    "Jackson",
+    "Kennard",
+    "Lively",
+    "Mathurin",
+    "Nesmith",
+    "Oubrey",
+    "Payton",
+    "Rollins",
+    "Strus",
+    "Tate",
+)
+SUFFIXES = ("Jr.", "Jr.", "Jr.", "III", "II")
+INJURY_REASONS = (
+    "Injury/Illness - Left Ankle; Sprain",
+    "Injury/Illness - Right Ankle; Sprain",
+    "Injury/Illness - Left Hamstring; Strain",
+    "Injury/Illness - Right Knee; Soreness",
+    "Injury/Illness - Lower Back; Spasms",
+    "Injury/Illness - Left Calf; Strain",
+    "Injury/Illness - Right Foot; Contusion",
+    "Injury/Illness - Illness",
+    "Injury/Illness - Right Hand; Fracture",
+    "Injury/Illness - Left Shoulder; Soreness",
+)
+# statuses on the report for a player who may play, with the chance that he does
+GAME_TIME_DECISIONS = {"Doubtful": 0.15, "Questionable": 0.65, "Probable": 0.93}
+
+
+@dataclass
+class Team:
+    abbr: str
+    full_name: str
+    city: str
+    nickname: str
+    conference: str
+    division: str
+    bdl_id: int
+    nba_id: int
+    offense: float = 1.0
+    defense: float = 1.0  # multiplies the opponent's scoring
+    wins: int = 0
+    losses: int = 0
+    game_dates: list[date] = field(default_factory=list)
+    home_games: int = 0
+
+    def bdl_object(self) -> dict[str, Any]:
+        return {
+            "id": self.bdl_id,
+            "conference": self.conference,
+            "division": self.division,
+            "city": self.city,
+            "name": self.nickname,
+            "full_name": self.full_name,
+            "abbreviation": self.abbr,
+        }
+
+    def played_on(self, day: date) -> bool:
+        return bool(self.game_dates) and day in self.game_dates[-2:]
+
+
+@dataclass
+class Player:
+    id: int
+    first_name: str
+    last_name: str
+    team: Team
+    position: str
+    height: str
+    weight: str
+    jersey: str
+    mean_minutes: float
+    points_per_minute: float
+    three_share: float  # 3PA / FGA
+    two_pct: float
+    three_pct: float
+    free_throw_rate: float  # FTA / FGA
+    free_throw_pct: float
+    rebounds_per_minute: float
+    offensive_rebound_share: float
+    assists_per_minute: float
+    blocks_per_minute: float
+    out_until: date | None = None  # out through the day before this date
+    injury_reason: str = ""
+    recent_points: deque[int] = field(default_factory=lambda: deque(maxlen=10))
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def report_name(self) -> str:
+        """The official injury report's "Last, First"."""
+        return f"{self.last_name}, {self.first_name}"
+
+    @property
+    def book_name(self) -> str:
+        """Sportsbooks (and The Odds API) mostly drop diacritics: "Luka Dončević" -> "Luka Doncevic"."""
+        return ascii_fold(self.full_name)
+
+    @property
+    def points_per_shot(self) -> float:
+        """Expected points per field-goal attempt, free throws included."""
+        return (
+            (1 - self.three_share) * 2 * self.two_pct
+            + self.three_share * 3 * self.three_pct
+            + self.free_throw_rate * self.free_throw_pct
+        )
+
+    def is_out(self, day: date) -> bool:
+        return self.out_until is not None and day < self.out_until
+
+
+@dataclass
+class Game:
+    seq: int
+    day: date
+    home: Team
+    away: Team
+    tipoff_utc: datetime
+    tipoff_et: datetime
+
+    @property
+    def bdl_id(self) -> int:
+        return 18_400_000 + self.seq
+
+    @property
+    def nba_id(self) -> str:
+        return f"00225{self.seq:05d}"
+
+    @property
+    def event_id(self) -> str:
+        return hashlib.md5(f"nba-props-demo-event-{self.seq}".encode()).hexdigest()  # noqa: S324 (an id)
+
+
+def ascii_fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def iso_z(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def thanksgiving(year: int) -> date:
+    first = date(year, 11, 1)
+    first_thursday = first + timedelta(days=(3 - first.weekday()) % 7)
+    return first_thursday + timedelta(weeks=3)
+
+
+def american_price(probability: float) -> int:
+    """American odds for an implied probability, rounded to 5 as books quote them."""
+    p = min(max(probability, 0.2), 0.8)
+    raw = -100 * p / (1 - p) if p >= 0.5 else 100 * (1 - p) / p
+    price = int(5 * round(raw / 5))
+    if -100 < price < 100:
+        price = -100 if p >= 0.5 else 100
+    return price
+
+
+def normal_cdf(x: float) -> float:
+    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
+
+
+class _League:
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.teams = self._teams()
+        self.players = self._rosters()
+
+    # -- league ---------------------------------------------------------------------------------------------
+    def _teams(self) -> list[Team]:
+        with open(TEAMS_CSV, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        teams = []
+        for row in rows:
+            teams.append(
+                Team(
+                    abbr=row["team_abbr"],
+                    full_name=row["full_name"],
+                    city=row["city"],
+                    nickname=row["nickname"],
+                    conference=row["conference"],
+                    division=row["division"],
+                    bdl_id=int(row["bdl_team_id"]),
+                    nba_id=int(row["nba_team_id"]),
+                    offense=float(self.rng.normal(1.0, 0.035)),
+                    defense=float(self.rng.normal(1.0, 0.03)),
+                )
+            )
+        if len(teams) != 30:
+            raise ValueError(f"{TEAMS_CSV}: expected 30 teams, found {len(teams)}")
+        return teams
+
+    def _unique_name(self, taken: set[str]) -> tuple[str, str]:
+        while True:
+            first = FIRST_NAMES[self.rng.integers(len(FIRST_NAMES))]
+            last = LAST_NAMES[self.rng.integers(len(LAST_NAMES))]
+            roll = self.rng.random()
+            if roll < 0.06:
+                last = f"{last} {SUFFIXES[self.rng.integers(len(SUFFIXES))]}"
+            key = ascii_fold(f"{first} {last}").lower()
+            if key not in taken:
+                taken.add(key)
+                return first, last
+
+    def _rosters(self) -> list[Player]:
+        rng = self.rng
+        players: list[Player] = []
+        taken: set[str] = set()
+        next_id = 1001
+        for team in self.teams:
+            minutes = [max(1.0, m + rng.normal(0, 1.5)) for m in MINUTE_PROFILE]
+            starters = ["G", "G", "F", "F", "C"]
+            rng.shuffle(starters)
+            positions = [*starters, "G", "F", "C", "G", "F", "G-F", "F-C", "G", "F", "C"]
+            # usage: one star among the top three, two secondary scorers, role players behind them
+            usage = [float(rng.uniform(0.36, 0.55)) for _ in range(ROSTER_SIZE)]
+            star = int(rng.integers(3))
+            usage[star] = float(rng.uniform(0.78, 0.98))
+            for i in (i for i in range(5) if i != star):
+                if rng.random() < 0.5:
+                    usage[i] = float(rng.uniform(0.55, 0.72))
+            # scale usage so that a typical night (the 13 most-used players over 240 minutes) scores ~113
+            regular = sorted(range(ROSTER_SIZE), key=lambda i: -minutes[i])[:13]
+            total_minutes = sum(minutes[i] for i in regular)
+            expected = sum(usage[i] * minutes[i] * 240 / total_minutes for i in regular)
+            scale = 113.0 / expected
+            for i in range(ROSTER_SIZE):
+                first, last = self._unique_name(taken)
+                position = positions[i]
+                big = position.startswith("C") or position == "F-C"
+                guard = position.startswith("G")
+                feet = int(rng.integers(6 if guard else 7, 7 if guard else 8)) if not big else 7
+                inches = int(rng.integers(0, 12)) if feet == 6 else int(rng.integers(0, 3))
+                players.append(
+                    Player(
+                        id=next_id,
+                        first_name=first,
+                        last_name=last,
+                        team=team,
+                        position=position,
+                        height=f"{feet}-{inches}",
+                        weight=str(int(rng.integers(240, 270) if big else rng.integers(180, 235))),
+                        jersey=str(int(rng.integers(0, 100))),
+                        mean_minutes=round(minutes[i], 1),
+                        points_per_minute=usage[i] * scale,
+                        three_share=float(rng.uniform(0.0, 0.22) if big else rng.uniform(0.3, 0.5)),
+                        two_pct=float(rng.uniform(0.56, 0.65) if big else rng.uniform(0.48, 0.57)),
+                        three_pct=float(rng.uniform(0.3, 0.36) if big else rng.uniform(0.33, 0.4)),
+                        free_throw_rate=float(rng.uniform(0.22, 0.38)),
+                        free_throw_pct=float(rng.uniform(0.6, 0.76) if big else rng.uniform(0.74, 0.9)),
+                        rebounds_per_minute=float(
+                            rng.uniform(0.27, 0.36)
+                            if big
+                            else rng.uniform(0.11, 0.16)
+                            if guard
+                            else rng.uniform(0.16, 0.23)
+                        ),
+                        offensive_rebound_share=0.28 if big else 0.12 if guard else 0.18,
+                        assists_per_minute=float(
+                            rng.uniform(0.15, 0.27)
+                            if guard
+                            else rng.uniform(0.05, 0.1)
+                            if big
+                            else rng.uniform(0.07, 0.13)
+                        ),
+                        blocks_per_minute=float(rng.uniform(0.03, 0.06) if big else rng.uniform(0.003, 0.015)),
+                    )
+                )
+                next_id += 1
+        # a dozen players start the window on long-term injury
+        for idx in rng.choice(len(players), size=12, replace=False):
+            p = players[int(idx)]
+            p.out_until = DEMO_START + timedelta(days=int(rng.integers(10, 60)))
+            p.injury_reason = INJURY_REASONS[int(rng.integers(len(INJURY_REASONS)))]
+        return players
+
+    def roster(self, team: Team) -> list[Player]:
+        return [p for p in self.players if p.team is team]
+
+    # -- schedule -------------------------------------------------------------------------------------------
+    def schedule_day(self, day: date, seq: int, opening: bool) -> list[Game]:
+        rng = self.rng
+        if day == thanksgiving(day.year):
+            return []
+        n = (
+            2
+            if opening
+            else int(rng.choice(GAMES_PER_NIGHT, p=np.array(GAMES_PER_NIGHT_WEIGHTS) / sum(GAMES_PER_NIGHT_WEIGHTS)))
+        )
+        yesterday, before = day - timedelta(days=1), day - timedelta(days=2)
+        eligible = [t for t in self.teams if not (t.played_on(yesterday) and t.played_on(before))]
+        ranked = sorted(eligible, key=lambda t: len(t.game_dates) + 1.5 * rng.random())
+        chosen = ranked[: 2 * min(n, len(ranked) // 2)]
+        order = [int(i) for i in rng.permutation(len(chosen))]
+        games = []
+        for k in range(0, len(order), 2):
+            a, b = chosen[order[k]], chosen[order[k + 1]]
+            if a.home_games > b.home_games or (a.home_games == b.home_games and rng.random() < 0.5):
+                a, b = b, a
+            home, away = a, b
+            hour, minute = TIPOFFS_ET[int(rng.choice(len(TIPOFFS_ET), p=TIPOFF_WEIGHTS))]
+            local = datetime.combine(day, time(hour, minute), tzinfo=EASTERN)
+            seq += 1
+            games.append(Game(seq, day, home, away, local.astimezone(timezone.utc), local))
+        for g in games:
+            g.home.home_games += 1
+        return sorted(games, key=lambda g: (g.tipoff_utc, g.seq))
+
+    # -- injuries -------------------------------------------------------------------------------------------
+    def advance_injuries(self, day: date) -> None:
+        rng = self.rng
+        for p in self.players:
+            if p.out_until is not None and day >= p.out_until:
+                p.out_until = None
+            if p.out_until is None and rng.random() < 0.006:
+                p.out_until = day + timedelta(days=int(rng.geometric(0.18)) + 1)
+                p.injury_reason = INJURY_REASONS[int(rng.integers(len(INJURY_REASONS)))]
+
+    def injury_report(self, game: Game) -> dict[int, tuple[str, str, bool]]:
+        """Player id -> (status, reason, plays) for the day's report of this game."""
+        rng = self.rng
+        report: dict[int, tuple[str, str, bool]] = {}
+        for team in (game.away, game.home):
+            for p in self.roster(team):
+                if p.is_out(game.day):
+                    days_left = (p.out_until - game.day).days if p.out_until else 0
+                    if days_left == 1 and rng.random() < 0.5:
+                        status = "Doubtful"
+                        report[p.id] = (status, p.injury_reason, rng.random() < GAME_TIME_DECISIONS[status])
+                    else:
+                        report[p.id] = ("Out", p.injury_reason, False)
+                elif p.team.game_dates and p.injury_reason and p.out_until is None and rng.random() < 0.5:
+                    # back from an injury: on the report once more as a game-time decision
+                    status = "Questionable" if rng.random() < 0.5 else "Probable"
+                    report[p.id] = (status, p.injury_reason, rng.random() < GAME_TIME_DECISIONS[status])
+                    p.injury_reason = ""
+                elif rng.random() < 0.015:
+                    status = "Questionable" if rng.random() < 0.6 else "Probable"
+                    reason = INJURY_REASONS[int(rng.integers(len(INJURY_REASONS)))]
+                    report[p.id] = (status, reason, rng.random() < GAME_TIME_DECISIONS[status])
+                else:
+                    p.injury_reason = "" if p.out_until is None else p.injury_reason
+        return report
+
+
+@dataclass
+class _Expectation:
+    minutes: float
+    factor: float  # home/away x back-to-back x opponent defence x team offence
+
+    def points(self, p: Player) -> float:
+        return p.points_per_minute * self.minutes * self.factor
+
+    def market(self, p: Player, market: str) -> float:
+        pts = self.points(p)
+        reb = p.rebounds_per_minute * self.minutes
+        ast = p.assists_per_minute * self.minutes
+        if market == "player_points":
+            return pts
+        if market == "player_rebounds":
+            return reb
+        if market == "player_assists":
+            return ast
+        if market == "player_threes":
+            return pts / p.points_per_shot * p.three_share * p.three_pct
+        return pts + reb + ast
+
+
+def _expectations(game: Game, active: dict[str, list[Player]]) -> dict[int, _Expectation]:
+    out: dict[int, _Expectation] = {}
+    for side, team, opp in (("home", game.home, game.away), ("away", game.away, game.home)):
+        players = active[side]
+        regular = [p for p in players if p.mean_minutes >= DEEP_BENCH_MINUTES]
+        scale = 240 / max(sum(p.mean_minutes for p in regular), 1.0)
+        factor = (HOME_EFFECT if side == "home" else AWAY_EFFECT) * team.offense * opp.defense
+        if team.played_on(game.day - timedelta(days=1)):
+            factor *= BACK_TO_BACK_EFFECT
+        for p in players:
+            minutes = p.mean_minutes * scale if p.mean_minutes >= DEEP_BENCH_MINUTES else p.mean_minutes * 0.5
+            out[p.id] = _Expectation(min(minutes, 40.0), factor)
+    return out
+
+
+def _mmss(seconds: int) -> str:
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def _pct(made: int, attempted: int) -> float:
+    return round(made / attempted, 3) if attempted else 0.0
+
+
+class _Simulator:
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+
+    def team_box(
+        self, players: list[Player], exp: dict[int, _Expectation], overtime: bool, pace: float
+    ) -> list[dict[str, Any]]:
+        rng = self.rng
+        total_seconds = (240 + (25 if overtime else 0)) * 60
+        raw: list[float] = []
+        for p in players:
+            e = exp[p.id]
+            if p.mean_minutes < DEEP_BENCH_MINUTES and rng.random() < 0.55:
+                raw.append(0.0)
+            else:
+                raw.append(max(0.0, float(rng.normal(e.minutes, max(2.0, 0.1 * e.minutes)))))
+        scale = total_seconds / sum(raw)
+        seconds = [int(round(m * scale)) for m in raw]
+        seconds = [min(s, 50 * 60) for s in seconds]
+        # put rounding drift on the player with the most minutes so the team total is exact
+        top = max(range(len(seconds)), key=lambda i: seconds[i])
+        seconds[top] += total_seconds - sum(seconds)
+        # shots are a team budget (possessions are shared), split by each player's usage and minutes
+        expected_shots = [
+            p.points_per_minute * secs / 60 * exp[p.id].factor / p.points_per_shot
+            for p, secs in zip(players, seconds, strict=True)
+        ]
+        team_shots = max(0, int(round(sum(expected_shots) * pace * rng.normal(1.0, 0.025))))
+        shots = rng.multinomial(team_shots, np.array(expected_shots) / sum(expected_shots))
+        lines = []
+        for p, secs, fga in zip(players, seconds, (int(x) for x in shots), strict=True):
+            m = secs / 60
+            if secs == 0:
+                lines.append(self._line(p, secs, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+                continue
+            fg3a = int(rng.binomial(fga, p.three_share))
+            fg3m = int(rng.binomial(fg3a, p.three_pct))
+            fg2m = int(rng.binomial(fga - fg3a, p.two_pct))
+            fta = int(rng.poisson(p.free_throw_rate * fga))
+            ftm = int(rng.binomial(fta, p.free_throw_pct))
+            reb = int(rng.poisson(p.rebounds_per_minute * m))
+            oreb = int(rng.binomial(reb, p.offensive_rebound_share))
+            ast = int(rng.poisson(p.assists_per_minute * m))
+            stl = int(rng.poisson(0.03 * m))
+            blk = int(rng.poisson(p.blocks_per_minute * m))
+            tov = int(rng.poisson(0.02 * m + 0.08 * fga))
+            pf = min(6, int(rng.poisson(0.065 * m)))
+            lines.append(self._line(p, secs, fg2m, fga, fg3m, fg3a, ftm, fta, oreb, reb - oreb, ast, stl, blk, tov, pf))
+        return lines
+
+    @staticmethod
+    def _line(
+        p: Player,
+        secs: int,
+        fg2m: int,
+        fga: int,
+        fg3m: int,
+        fg3a: int,
+        ftm: int,
+        fta: int,
+        oreb: int,
+        dreb: int,
+        ast: int,
+        stl: int,
+        blk: int,
+        tov: int,
+        pf: int = 0,
+    ) -> dict[str, Any]:
+        fgm = fg2m + fg3m
+        return {
+            "min": _mmss(secs),
+            "pts": 2 * fg2m + 3 * fg3m + ftm,
+            "reb": oreb + dreb,
+            "ast": ast,
+            "stl": stl,
+            "blk": blk,
+            "turnover": tov,
+            "pf": pf,
+            "fgm": fgm,
+            "fga": fga,
+            "fg_pct": _pct(fgm, fga),
+            "fg3m": fg3m,
+            "fg3a": fg3a,
+            "fg3_pct": _pct(fg3m, fg3a),
+            "ftm": ftm,
+            "fta": fta,
+            "ft_pct": _pct(ftm, fta),
+            "oreb": oreb,
+            "dreb": dreb,
+            "player": {
+                "id": p.id,
+                "first_name": p.first_name,
+                "last_name": p.last_name,
+                "position": p.position,
+                "height": p.height,
+                "weight": p.weight,
+                "jersey_number": p.jersey,
+                "team_id": p.team.bdl_id,
+            },
+        }
+
+
+class _Writer:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.bytes = 0
+
+    def write(self, relative: str, payload: Any) -> None:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        path.write_text(text, encoding="utf-8")
+        self.bytes += len(text.encode("utf-8"))
+
+
+def _prepare(out_dir: Path) -> None:
+    """Clear a previous demo landing area; refuse to touch a folder that holds anything else."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = out_dir / "_manifest.json"
+    present = [p for p in out_dir.iterdir() if p.name in MANAGED]
+    if not present:
+        return
+    try:
+        generator = json.loads(manifest.read_text(encoding="utf-8")).get("generator")
+    except (OSError, ValueError):
+        generator = None
+    if generator != GENERATOR:
+        raise FileExistsError(
+            f"{out_dir} already holds landing data that the demo generator did not write "
+            f"({', '.join(sorted(p.name for p in present))}); choose an empty folder"
+        )
+    for p in present:
+        shutil.rmtree(p) if p.is_dir() else p.unlink()
+
+
+def generate_demo(out_dir: Path, start: date = DEMO_START, days: int = DEMO_DAYS, seed: int = DEMO_SEED) -> dict:
+    """Write `days` days of landing files from `start` into `out_dir`; return the manifest (also written to
+    `out_dir/_manifest.json`). Same arguments, same bytes."""
+    if days < 1:
+        raise ValueError(f"days must be at least 1, got {days}")
+    out_dir = Path(out_dir)
+    _prepare(out_dir)
+    rng = np.random.default_rng(seed)
+    league = _League(rng)
+    sim = _Simulator(rng)
+    writer = _Writer(out_dir)
+    counts: dict[str, int] = defaultdict(int)
+    game_dates: list[str] = []
+    seq = 0
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        league.advance_injuries(day)
+        games = league.schedule_day(day, seq, opening=offset == 0 and start == DEMO_START)
+        if not games:
+            continue
+        seq = max(g.seq for g in games)
+        _write_day(day, games, league, sim, writer, rng, counts)
+        game_dates.append(day.isoformat())
+    manifest = {
+        "generator": GENERATOR,
+        "seed": seed,
+        "start": start.isoformat(),
+        "end": (start + timedelta(days=days - 1)).isoformat(),
+        "game_dates": game_dates,
+        "counts": {"players": len(league.players), **dict(sorted(counts.items()))},
+    }
+    writer.write("_manifest.json", manifest)
+    manifest["bytes"] = writer.bytes
+    return manifest
+
+
+def _write_day(
+    day: date,
+    games: list[Game],
+    league: _League,
+    sim: _Simulator,
+    writer: _Writer,
+    rng: np.random.Generator,
+    counts: dict[str, int],
+) -> None:
+    d = day.isoformat()
+    bdl_games, stats, scoreboard, events, injuries = [], [], [], [], []
+    book_lines: dict[str, list[tuple[Player, str, float, float]]] = {}  # event -> (player, market, open, close)
+    book_seeds: dict[str, int] = {}
+    for game in games:
+        report = league.injury_report(game)
+        matchup = f"{game.away.abbr}@{game.home.abbr}"
+        for team in (game.away, game.home):
+            for p in league.roster(team):
+                if p.id in report:
+                    status, reason, _ = report[p.id]
+                    injuries.append(
+                        {
+                            "gameId": game.nba_id,
+                            "matchup": matchup,
+                            "teamTricode": team.abbr,
+                            "playerName": p.report_name,
+                            "currentStatus": status,
+                            "reason": reason,
+                        }
+                    )
+        active = {
+            side: [p for p in league.roster(team) if report.get(p.id, ("", "", True))[2]]
+            for side, team in (("home", game.home), ("away", game.away))
+        }
+        exp = _expectations(game, active)
+        book_lines[game.event_id] = _book_estimates(game, league, report, exp, rng)
+        book_seeds[game.event_id] = int(rng.integers(2**32))
+        scoreboard.append(_scoreboard_game(game))
+        events.append(_event(game))
+        overtime = rng.random() < 0.06
+        pace = float(rng.normal(1.0, 0.04))  # shared by both teams: fast games are high-scoring for both
+        box = {side: sim.team_box(active[side], exp, overtime, pace) for side in ("home", "away")}
+        home_score = sum(r["pts"] for r in box["home"])
+        away_score = sum(r["pts"] for r in box["away"])
+        if home_score == away_score:  # no ties in basketball: the home team's best scorer hits one more
+            best = max(box["home"], key=lambda r: r["pts"])
+            best.update(ftm=best["ftm"] + 1, fta=best["fta"] + 1, pts=best["pts"] + 1)
+            best["ft_pct"] = _pct(best["ftm"], best["fta"])
+            home_score += 1
+        winner, loser = (game.home, game.away) if home_score > away_score else (game.away, game.home)
+        winner.wins += 1
+        loser.losses += 1
+        game_ref = {
+            "id": game.bdl_id,
+            "date": d,
+            "datetime": iso_z(game.tipoff_utc),
+            "season": 2025,
+            "status": "Final",
+            "postseason": False,
+            "home_team_id": game.home.bdl_id,
+            "visitor_team_id": game.away.bdl_id,
+            "home_team_score": home_score,
+            "visitor_team_score": away_score,
+        }
+        bdl_games.append(
+            {
+                **{k: v for k, v in game_ref.items() if k not in ("home_team_id", "visitor_team_id")},
+                "period": 5 if overtime else 4,
+                "time": "Final",
+                "home_team": game.home.bdl_object(),
+                "visitor_team": game.away.bdl_object(),
+            }
+        )
+        for side, team in (("away", game.away), ("home", game.home)):
+            for row in box[side]:
+                played = row["min"] != "00:00"
+                player = next(p for p in active[side] if p.id == row["player"]["id"])
+                if played:
+                    player.recent_points.append(row["pts"])
+                stats.append({**row, "team": team.bdl_object(), "game": game_ref})
+        for team in (game.home, game.away):
+            team.game_dates.append(day)
+
+    writer.write(f"balldontlie/{d}/games.json", {"data": bdl_games, "meta": {"per_page": PAGE_SIZE}})
+    for i, row in enumerate(stats):
+        row["id"] = 900_000_000 + counts["box_score_rows"] + i + 1
+    pages = [stats[i : i + PAGE_SIZE] for i in range(0, len(stats), PAGE_SIZE)]
+    for n, page in enumerate(pages, start=1):
+        next_cursor = page[-1]["id"] if n < len(pages) else None
+        writer.write(
+            f"balldontlie/{d}/stats_page_{n:03d}.json",
+            {"data": page, "meta": {"next_cursor": next_cursor, "per_page": PAGE_SIZE}},
+        )
+    writer.write(f"nbacom/{d}/scoreboard.json", {"scoreboard": {"gameDate": d, "games": scoreboard}})
+    report_time = datetime.combine(day, time(17, 30), tzinfo=timezone.utc)
+    writer.write(
+        f"nbacom/{d}/injury_report.json",
+        {"reportTime": iso_z(report_time), "gameDate": d, "injuries": injuries},
+    )
+    writer.write(f"odds_api/{d}/events.json", events)
+    for game in games:
+        for snapshot, which in ((OPENING_SNAPSHOT, 0), (PREGAME_SNAPSHOT, 1)):
+            at = datetime.combine(day, snapshot, tzinfo=timezone.utc)
+            body = _event_odds(game, at, book_lines[game.event_id], which, book_seeds[game.event_id], counts)
+            writer.write(
+                f"odds_api/{d}/event_{game.event_id}_odds_{snapshot.strftime('%H%M')}Z.json",
+                {
+                    "timestamp": iso_z(at),
+                    "previous_timestamp": iso_z(at - timedelta(minutes=5)),
+                    "next_timestamp": iso_z(at + timedelta(minutes=5)),
+                    "data": body,
+                },
+            )
+    counts["games"] += len(games)
+    counts["box_score_rows"] += len(stats)
+    counts["injury_rows"] += len(injuries)
+    counts["stats_pages"] += len(pages)
+
+
+def _scoreboard_game(game: Game) -> dict[str, Any]:
+    def side(team: Team) -> dict[str, Any]:
+        return {
+            "teamId": team.nba_id,
+            "teamName": team.nickname,
+            "teamCity": team.city,
+            "teamTricode": team.abbr,
+            "wins": team.wins,
+            "losses": team.losses,
+            "score": 0,
+        }
+
+    et = game.tipoff_et
+    return {
+        "gameId": game.nba_id,
+        "gameCode": f"{game.day.strftime('%Y%m%d')}/{game.away.abbr}{game.home.abbr}",
+        "gameStatus": 1,
+        "gameStatusText": f"{et.hour - 12}:{et.minute:02d} pm ET",
+        "gameTimeUTC": iso_z(game.tipoff_utc),
+        "gameEt": et.strftime("%Y-%m-%dT%H:%M:%S"),
+        "homeTeam": side(game.home),
+        "awayTeam": side(game.away),
+    }
+
+
+def _event(game: Game) -> dict[str, Any]:
+    return {
+        "id": game.event_id,
+        "sport_key": "basketball_nba",
+        "sport_title": "NBA",
+        "commence_time": iso_z(game.tipoff_utc),
+        "home_team": game.home.full_name,
+        "away_team": game.away.full_name,
+    }
+
+
+def _book_estimates(
+    game: Game,
+    league: _League,
+    report: dict[int, tuple[str, str, bool]],
+    exp: dict[int, _Expectation],
+    rng: np.random.Generator,
+) -> list[tuple[Player, str, float, float]]:
+    """(player, market, opening estimate, pre-game estimate) per book-independent market estimate.
+
+    The market's view blends the player's true expectation for the game with recent form; the opening
+    number is noisier (injury news is not in yet)."""
+    rows = []
+    for team in (game.home, game.away):
+        for p in league.roster(team):
+            status = report.get(p.id, ("Available", "", True))[0]
+            if p.mean_minutes < LINE_MIN_MINUTES or status in ("Out", "Doubtful") or p.id not in exp:
+                continue
+            if status == "Questionable" and rng.random() < 0.3:
+                continue
+            e = exp[p.id]
+            form = (sum(p.recent_points) / len(p.recent_points)) if len(p.recent_points) >= 3 else None
+            for market in MARKETS:
+                truth = e.market(p, market)
+                if market == "player_threes" and truth < 0.8:
+                    continue
+                estimate = truth
+                if market in ("player_points", "player_points_rebounds_assists") and form is not None:
+                    estimate = 0.8 * truth + 0.2 * (form + (truth - e.points(p)))
+                close = estimate + float(rng.normal(0, 0.35 * math.sqrt(max(truth, 0.5))))
+                opening = close + float(rng.normal(0, 0.25 * math.sqrt(max(truth, 0.5))))
+                rows.append((p, market, opening, close))
+    return rows
+
+
+def _event_odds(
+    game: Game,
+    at: datetime,
+    estimates: list[tuple[Player, str, float, float]],
+    which: int,
+    book_seed: int,
+    counts: dict[str, int],
+) -> dict[str, Any]:
+    # the books and markets on an event are fixed per game: both snapshots replay the same draw
+    book_rng = np.random.default_rng(book_seed)
+    n_books = int(book_rng.integers(4, 7))
+    books = [BOOKS[int(i)] for i in sorted(book_rng.choice(len(BOOKS), size=n_books, replace=False))]
+    bookmakers = []
+    for key, title in books:
+        bias = float(book_rng.normal(0, 0.25))
+        offered = [m for m in MARKETS if m == "player_points" or book_rng.random() < 0.75]
+        markets = []
+        for market in offered:
+            outcomes = []
+            for p, m, opening, close in estimates:
+                if m != market or book_rng.random() < 0.06:
+                    continue
+                estimate = (opening if which == 0 else close) + bias
+                line = max(0.5, math.floor(estimate) + 0.5)
+                spread = MARKET_SPREAD[market] * math.sqrt(max(estimate, 0.5))
+                p_over = 1 - normal_cdf((line - estimate) / spread)
+                for side, prob in (("Over", p_over), ("Under", 1 - p_over)):
+                    outcomes.append(
+                        {
+                            "name": side,
+                            "description": p.book_name,
+                            "price": american_price(prob * VIG),
+                            "point": line,
+                        }
+                    )
+            if outcomes:
+                stamp = at - timedelta(minutes=int(book_rng.integers(1, 20)))
+                markets.append({"key": market, "last_update": iso_z(stamp), "outcomes": outcomes})
+                counts["prop_outcome_rows"] += len(outcomes)
+                counts["prop_line_rows"] += len(outcomes) // 2
+        if markets:
+            bookmakers.append(
+                {
+                    "key": key,
+                    "title": title,
+                    "markets": markets,
+                    "last_update": max(m["last_update"] for m in markets),
+                }
+            )
+    return {
+        "id": game.event_id,
+        "sport_key": "basketball_nba",
+        "sport_title": "NBA",
+        "commence_time": iso_z(game.tipoff_utc),
+        "home_team": game.home.full_name,
+        "away_team": game.away.full_name,
+        "bookmakers": bookmakers,
+    }
