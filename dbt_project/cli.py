@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dbt_project.settings import TARGETS, Settings
+from ingestion.demo.generator import DEMO_DAYS, DEMO_SEED, DEMO_START
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="nba-props: NBA player-prop predictions.")
 landing_app = typer.Typer(no_args_is_help=True, help="Create or inspect landing areas.")
@@ -118,8 +119,8 @@ def status(
 
 @app.command()
 def demo(
-    days: Annotated[int, typer.Option(min=2, max=200, help="Days of season to generate.")] = 0,
-    seed: Annotated[int, typer.Option(help="Generator seed.")] = 0,
+    days: Annotated[int, typer.Option(min=2, max=200, help="Days of season to generate.")] = DEMO_DAYS,
+    seed: Annotated[int, typer.Option(help="Generator seed.")] = DEMO_SEED,
     target: TargetOpt = "dev",
     landing_dir: LandingOpt = None,
     warehouse_dir: WarehouseOpt = None,
@@ -127,10 +128,10 @@ def demo(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Generate the embedded demo season into the landing area and run every demo date end to end."""
-    from ingestion.demo import DEMO_DAYS, DEMO_SEED, DEMO_START, generate_demo
+    from ingestion.demo import generate_demo
 
     settings = _settings(target, landing_dir, warehouse_dir, exports_dir)
-    manifest = generate_demo(settings.landing_dir, DEMO_START, days or DEMO_DAYS, seed or DEMO_SEED)
+    manifest = generate_demo(settings.landing_dir, DEMO_START, days, seed)
     game_dates = [date.fromisoformat(d) for d in manifest["game_dates"]]
     console.print(f"generated {len(game_dates)} game days into {settings.landing_dir}: {manifest['counts']}")
     all_dates = [game_dates[0] + timedelta(days=i) for i in range((game_dates[-1] - game_dates[0]).days + 1)]
@@ -144,14 +145,14 @@ def demo(
 def landing_demo(
     out: Annotated[Path, typer.Option(help="Landing directory to write.")] = Path("landing"),
     start: Annotated[str | None, typer.Option(help="First date (default 2025-10-21).")] = None,
-    days: Annotated[int, typer.Option(min=2, max=200)] = 0,
-    seed: Annotated[int, typer.Option()] = 0,
+    days: Annotated[int, typer.Option(min=2, max=200)] = DEMO_DAYS,
+    seed: Annotated[int, typer.Option()] = DEMO_SEED,
 ) -> None:
     """Write the deterministic demo landing files (no pipeline run)."""
-    from ingestion.demo import DEMO_DAYS, DEMO_SEED, DEMO_START, generate_demo
+    from ingestion.demo import generate_demo
 
     first = parse_date(start, "--start") or DEMO_START
-    manifest = generate_demo(out, first, days or DEMO_DAYS, seed or DEMO_SEED)
+    manifest = generate_demo(out, first, days, seed)
     typer.echo(json.dumps({k: manifest[k] for k in ("start", "end", "counts")}, indent=2))
 
 

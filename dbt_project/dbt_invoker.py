@@ -17,6 +17,22 @@ from dbt_project.settings import Settings
 FAILED = {"error", "fail", "runtime error"}
 
 
+def release_duckdb() -> None:
+    """Close the DuckDB handle dbt-duckdb keeps open in-process after an invocation.
+
+    dbt-duckdb caches one read-write connection per process; while it is open, dlt, the Python steps and
+    other processes (a DuckDB shell, a second run) cannot open the file with another configuration."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # the BigQuery-only install
+        return
+    with DuckDBConnectionManager._LOCK:
+        env = DuckDBConnectionManager._ENV
+        if env is not None:
+            env.close()
+            DuckDBConnectionManager._ENV = None
+
+
 class DbtError(RuntimeError):
     pass
 
@@ -106,7 +122,10 @@ class Dbt:
     def invoke(self, args: list[str]) -> Any:
         """Run any dbt command against the parsed manifest; returns dbt's own result object."""
         self.settings.export_env()
-        return dbtRunner(manifest=self.parse()).invoke([*self._flags(), *args, *self._common()])
+        try:
+            return dbtRunner(manifest=self.parse()).invoke([*self._flags(), *args, *self._common()])
+        finally:
+            release_duckdb()
 
     def build(self, selector: str, extra: list[str] | None = None) -> BuildOutcome:
         started = time.perf_counter()

@@ -49,10 +49,12 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
 
 
 def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Rows in every base table of the warehouse, keyed schema.table (dlt's bookkeeping tables excluded)."""
+    """Rows in every base table of the warehouse, keyed schema.table (dlt's bookkeeping tables and its
+    merge staging datasets excluded)."""
     tables = con.execute(
         "select table_schema, table_name from information_schema.tables "
         "where table_type = 'BASE TABLE' and table_name not like '\\_dlt%' escape '\\' "
+        "and table_schema not like '%\\_dlt\\_staging' escape '\\' "
         "order by 1, 2"
     ).fetchall()
     return {

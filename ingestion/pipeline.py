@@ -36,11 +36,17 @@ class LoadResult:
 def make_pipeline(settings: Settings) -> dlt.Pipeline:
     settings.export_env()
     os.environ.setdefault("RUNTIME__DLT_TELEMETRY", "false")
+    # Arrow tables (player props) get a _dlt_load_id column like every other table: staging dedups on it
+    os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
+    os.environ.setdefault("LOAD__TRUNCATE_STAGING_DATASET", "true")
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
     return dlt.pipeline(
         pipeline_name=f"{PIPELINE_NAME}_{settings.target}",
         pipelines_dir=str(settings.warehouse_dir / ".dlt_pipelines"),
-        destination=dlt.destinations.duckdb(credentials=str(settings.duckdb_path)),
+        # merge loads go through a staging dataset; name it as dlt's own and empty it after each load
+        destination=dlt.destinations.duckdb(
+            credentials=str(settings.duckdb_path), staging_dataset_name_layout="%s_dlt_staging"
+        ),
         dataset_name=settings.schema("nba_raw"),
     )
 

@@ -82,6 +82,7 @@ MARKET_SPREAD = {
     "player_points_rebounds_assists": 1.35,
 }
 VIG = 1.045
+MEDIAN_SHIFT = 0.12
 OPENING_SNAPSHOT = time(15, 0)
 PREGAME_SNAPSHOT = time(22, 0)
 
@@ -404,10 +405,10 @@ class _League:
         while True:
             first = FIRST_NAMES[self.rng.integers(len(FIRST_NAMES))]
             last = LAST_NAMES[self.rng.integers(len(LAST_NAMES))]
-            roll = self.rng.random()
-            if roll < 0.06:
-                last = f"{last} {SUFFIXES[self.rng.integers(len(SUFFIXES))]}"
+            # unique even once accents and suffixes are dropped, as name matching across feeds does
             key = ascii_fold(f"{first} {last}").lower()
+            if self.rng.random() < 0.06:
+                last = f"{last} {SUFFIXES[self.rng.integers(len(SUFFIXES))]}"
             if key not in taken:
                 taken.add(key)
                 return first, last
@@ -982,9 +983,11 @@ def _event_odds(
                 if m != market or book_rng.random() < 0.06:
                     continue
                 estimate = (opening if which == 0 else close) + bias
-                line = max(0.5, math.floor(estimate) + 0.5)
+                # counting stats are right-skewed: books hang the line near the median, below the mean
+                median = estimate - MEDIAN_SHIFT * math.sqrt(max(estimate, 0.0))
+                line = max(0.5, math.floor(median) + 0.5)
                 spread = MARKET_SPREAD[market] * math.sqrt(max(estimate, 0.5))
-                p_over = 1 - normal_cdf((line - estimate) / spread)
+                p_over = 1 - normal_cdf((line - median) / spread)
                 for side, prob in (("Over", p_over), ("Under", 1 - p_over)):
                     outcomes.append(
                         {
