@@ -71,3 +71,24 @@ def test_malformed_landing_file_fails_phase1_naming_the_file(tmp_path, demo_land
     assert "malformed JSON" in result.output and "scoreboard.json" in result.output
     assert _phase_statuses(env, day) == {1: "failed", 2: "skipped", 3: "skipped", 4: "skipped", 5: "skipped",
                                          6: "skipped"}
+
+
+def test_bad_prop_value_fails_phase1_naming_file_and_field_and_keeps_loaded_rows(tmp_path, demo_landing):
+    landing, game_dates = demo_landing
+    env = make_env(tmp_path, landing, game_dates[:2], copy_landing=True)
+    first, second = (d.isoformat() for d in game_dates[:2])
+    assert env.cli("run", "--date", first).exit_code == 0
+    with connect(env.settings, read_only=True) as con:
+        before = con.execute("select count(*) from test_nba_raw.player_props").fetchone()[0]
+    assert before > 0
+
+    snapshot = sorted((env.settings.landing_dir / "odds_api" / second).glob("event_*_odds_2200Z.json"))[0]
+    body = json.loads(snapshot.read_text())
+    body["data"]["bookmakers"][0]["markets"][0]["outcomes"][0]["price"] = "-110ish"
+    snapshot.write_text(json.dumps(body))
+    result = env.cli("run", "--date", second)
+    assert result.exit_code == 1
+    assert snapshot.name in result.output and "over_price must be a number" in result.output
+    with connect(env.settings, read_only=True) as con:
+        after = con.execute("select count(*) from test_nba_raw.player_props").fetchone()[0]
+    assert after == before, "a failed load leaves what was loaded before untouched"

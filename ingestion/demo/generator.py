@@ -36,6 +36,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from ingestion.markets import MARKETS
+
 DEMO_START = date(2025, 10, 21)
 DEMO_DAYS = 40
 DEMO_SEED = 7
@@ -65,13 +67,6 @@ BOOKS = (
     ("williamhill_us", "Caesars"),
     ("bovada", "Bovada"),
     ("betrivers", "BetRivers"),
-)
-MARKETS = (
-    "player_points",
-    "player_rebounds",
-    "player_assists",
-    "player_threes",
-    "player_points_rebounds_assists",
 )
 # a book's spread of outcomes around its estimate, as a multiple of sqrt(estimate)
 MARKET_SPREAD = {
@@ -1011,12 +1006,4 @@ def _event_odds(
                     "last_update": max(m["last_update"] for m in markets),
                 }
             )
-    return {
-        "id": game.event_id,
-        "sport_key": "basketball_nba",
-        "sport_title": "NBA",
-        "commence_time": iso_z(game.tipoff_utc),
-        "home_team": game.home.full_name,
-        "away_team": game.away.full_name,
-        "bookmakers": bookmakers,
-    }
+    return {**_event(game), "bookmakers": bookmakers}

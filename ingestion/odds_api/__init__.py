@@ -12,15 +12,6 @@ import pyarrow as pa
 
 from ingestion.landing import LandingArea, LandingError
 
-MARKETS = (
-    "player_points",
-    "player_rebounds",
-    "player_assists",
-    "player_threes",
-    "player_points_rebounds_assists",
-)
-
-
 # Player props are by far the largest feed (~150k lines a month of demo data): they go to dlt as Arrow tables,
 # which skip row-by-row normalisation, with the column types spelled out here.
 PRIMARY_KEY = ("event_id", "bookmaker", "market", "player_name", "line", "snapshot_at")
