@@ -25,6 +25,8 @@ from dbt_project.export import export_predictions
 from dbt_project.history import PHASE_NAMES, PhaseRecord
 from dbt_project.settings import Settings
 
+STATUS_COLOURS = {"success": "green", "degraded": "yellow", "failed": "red", "skipped": "yellow"}
+
 
 class RunLockedError(RuntimeError):
     pass
@@ -109,7 +111,17 @@ class PipelineRunner:
 
         result = load_landing(self.settings, dates)
         total = sum(result.rows.values())
-        return f"loaded {total} rows into {self.settings.schema('nba_raw')}", result.summary()
+        message = f"loaded {total} rows into {self.settings.schema('nba_raw')}"
+        details = result.summary()
+        if result.rejected:
+            # bad rows do not stop the good ones; the run is recorded as degraded and says where they went
+            quarantined = sum(result.rejected.values())
+            message += (
+                f"; {quarantined} quarantined in {self.settings.schema('nba_raw')}.rejected_rows "
+                f"({', '.join(f'{k} {v}' for k, v in result.rejected.items())}), e.g. {result.rejected_examples[0]}"
+            )
+            details["status"] = "degraded"
+        return message, details
 
     def _dbt_phase(self, phase: int) -> Callable[[list[date]], tuple[str, dict[str, Any]]]:
         def body(dates: list[date]) -> tuple[str, dict[str, Any]]:
@@ -168,7 +180,7 @@ class PipelineRunner:
             else:
                 try:
                     message, details = body(dates)
-                    status = "success"
+                    status = "degraded" if details.get("status") == "degraded" else "success"
                 except GateClosed as gate:
                     status, details = "failed", {**gate.details, "dbt": gate.outcome.summary()}
                     message = f"phase {phase} gate failed: {_describe_failure(gate.outcome)}"
@@ -181,7 +193,7 @@ class PipelineRunner:
             record = PhaseRecord(self.run_id, phase, status, began, _now(), message, details)
             history.record(self.settings, record, dates)
             result.phases.append(PhaseResult(phase, status, seconds, message, details))
-            colour = {"success": "green", "failed": "red", "skipped": "yellow"}.get(status, "white")
+            colour = STATUS_COLOURS.get(status, "white")
             self.console.print(
                 f"  phase {phase} {PHASE_NAMES[phase]:<11} [{colour}]{status:<8}[/] {seconds:6.1f}s  {message}"
             )

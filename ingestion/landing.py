@@ -11,7 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ingestion.quarantine import Quarantine
 
 
 class LandingError(RuntimeError):
@@ -36,16 +39,28 @@ class LandingArea:
     def day_dir(self, source: str, day: date) -> Path:
         return self.root / source / day.isoformat()
 
-    def files(self, source: str, day: date, pattern: str) -> Iterator[LandingFile]:
+    def files(
+        self, source: str, day: date, pattern: str, quarantine: Quarantine | None = None, resource: str = ""
+    ) -> Iterator[LandingFile]:
         """Parsed JSON files of one source and day matching `pattern`, in name order.
 
-        A missing day folder is an empty day (no games, feed down): it yields nothing.
+        A missing day folder is an empty day (no games, feed down): it yields nothing. A file that is not
+        valid JSON raises LandingError naming it, or, given a quarantine, is quarantined whole (its raw text
+        kept) and skipped so that the other files still load.
         """
         folder = self.day_dir(source, day)
         if not folder.is_dir():
             return
         for path in sorted(folder.glob(pattern)):
-            yield LandingFile(path, path.relative_to(self.root).as_posix(), read_json(path))
+            relative = path.relative_to(self.root).as_posix()
+            try:
+                payload = read_json(path)
+            except LandingError as exc:
+                if quarantine is None:
+                    raise
+                quarantine.reject_file(resource or source, relative, str(exc), path)
+                continue
+            yield LandingFile(path, relative, payload)
 
     def manifest(self) -> dict[str, Any]:
         path = self.root / "_manifest.json"

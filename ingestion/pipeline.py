@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import dlt
 
@@ -19,6 +20,7 @@ from ingestion.balldontlie import balldontlie_source
 from ingestion.landing import LandingArea
 from ingestion.nbacom import nbacom_source
 from ingestion.odds_api import odds_api_source
+from ingestion.quarantine import Quarantine, rejected_rows_resource
 
 PIPELINE_NAME = "nba_props_replay"
 
@@ -26,11 +28,19 @@ PIPELINE_NAME = "nba_props_replay"
 @dataclass
 class LoadResult:
     rows: dict[str, int] = field(default_factory=dict)
+    rejected: dict[str, int] = field(default_factory=dict)
+    rejected_examples: list[str] = field(default_factory=list)
     load_ids: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def summary(self) -> dict:
-        return {"rows": self.rows, "load_ids": self.load_ids, "seconds": round(self.seconds, 3)}
+        return {
+            "rows": self.rows,
+            "rejected": self.rejected,
+            "rejected_examples": self.rejected_examples,
+            "load_ids": self.load_ids,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 def make_pipeline(settings: Settings) -> dlt.Pipeline:
@@ -52,22 +62,38 @@ def make_pipeline(settings: Settings) -> dlt.Pipeline:
 
 
 def load_landing(settings: Settings, dates: Sequence[date], landing_dir: os.PathLike | None = None) -> LoadResult:
-    landing = LandingArea(settings.landing_dir if landing_dir is None else landing_dir)  # type: ignore[arg-type]
+    """Load the landing files of `dates` into nba_raw; rows failing validation go to nba_raw.rejected_rows.
+
+    Every resource merges on its primary key, so loading the same dates again changes nothing. A run killed
+    part way leaves its extracted packages in the pipeline's working folder; the next run loads those first
+    and then merges again, ending with the same rows as an uninterrupted run.
+    """
+    landing = LandingArea(Path(settings.landing_dir if landing_dir is None else landing_dir))
     landing.check()
     started = time.perf_counter()
     pipeline = make_pipeline(settings)
-    info = pipeline.run(
-        [
-            balldontlie_source(landing, list(dates)),
-            odds_api_source(landing, list(dates)),
-            nbacom_source(landing, list(dates)),
-        ]
-    )
+    quarantine = Quarantine()
+    days = list(dates)
+    sources = [
+        balldontlie_source(landing, days, quarantine),
+        odds_api_source(landing, days, quarantine),
+        nbacom_source(landing, days, quarantine),
+    ]
+    info = pipeline.run(sources)
     info.raise_on_failed_jobs()
+    result = LoadResult(load_ids=list(info.loads_ids))
     normalize = pipeline.last_trace.last_normalize_info
-    rows = {
+    result.rows = {
         table: count
         for table, count in (normalize.row_counts if normalize else {}).items()
         if not table.startswith("_dlt")
     }
-    return LoadResult(rows=rows, load_ids=list(info.loads_ids), seconds=time.perf_counter() - started)
+    if quarantine.rows:
+        # after the good rows: a quarantine entry is written only once its file's good rows are in
+        rejected = pipeline.run(rejected_rows_resource(quarantine))
+        rejected.raise_on_failed_jobs()
+        result.load_ids += list(rejected.loads_ids)
+    result.rejected = quarantine.counts()
+    result.rejected_examples = quarantine.examples()
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,4 +1,7 @@
-"""BallDontLie: games and per-player box scores (replay from the landing area)."""
+"""BallDontLie: games and per-player box scores (replay from the landing area).
+
+Rows are validated before loading; failures go to `rejected_rows` (ingestion/quarantine.py).
+"""
 
 from __future__ import annotations
 
@@ -8,33 +11,95 @@ from typing import Any
 
 import dlt
 
-from ingestion.landing import LandingArea, LandingError
+from ingestion.landing import LandingArea
+from ingestion.quarantine import (
+    Invalid,
+    Quarantine,
+    optional_count,
+    require_date,
+    require_int,
+    require_minutes,
+    require_team,
+    require_timestamp,
+)
+
+COUNTING_STATS = (
+    "pts",
+    "reb",
+    "ast",
+    "stl",
+    "blk",
+    "turnover",
+    "pf",
+    "fgm",
+    "fga",
+    "fg3m",
+    "fg3a",
+    "ftm",
+    "fta",
+    "oreb",
+    "dreb",
+)
+MADE_ATTEMPTED = (("fgm", "fga"), ("fg3m", "fg3a"), ("ftm", "fta"), ("fg3a", "fga"))
 
 
-def _rows(landing: LandingArea, day: date, pattern: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    for f in landing.files("balldontlie", day, pattern):
+def check_game(game: Any) -> Any:
+    require_int(game, "id", minimum=1)
+    require_date(game, "date")
+    require_team(game, "home_team.abbreviation")
+    require_team(game, "visitor_team.abbreviation")
+    if game.get("datetime") is not None:
+        require_timestamp(game, "datetime")
+    optional_count(game, "home_team_score")
+    optional_count(game, "visitor_team_score")
+    return game
+
+
+def check_stat(stat: Any) -> Any:
+    require_int(stat, "id", minimum=1)
+    require_int(stat, "game.id", minimum=1)
+    require_int(stat, "player.id", minimum=1)
+    require_date(stat, "game.date")
+    require_team(stat, "team.abbreviation")
+    require_minutes(stat, "min")
+    for name in COUNTING_STATS:
+        optional_count(stat, name)
+    for made, attempted in MADE_ATTEMPTED:
+        if (stat.get(made) or 0) > (stat.get(attempted) or 0):
+            raise Invalid(made, f"impossible value: {made}={stat.get(made)} > {attempted}={stat.get(attempted)}")
+    return stat
+
+
+def _rows(
+    landing: LandingArea, day: date, pattern: str, resource: str, quarantine: Quarantine
+) -> Iterator[tuple[str, str, Any]]:
+    for f in landing.files("balldontlie", day, pattern, quarantine, resource):
         data = f.payload.get("data") if isinstance(f.payload, dict) else None
         if not isinstance(data, list):
-            raise LandingError(f"{f.path}: expected an object with a 'data' list (BallDontLie page)")
-        for row in data:
-            yield f.relative, row
+            quarantine.reject_file(resource, f.relative, "expected an object with a 'data' list", f.path)
+            continue
+        for i, row in enumerate(data):
+            yield f.relative, f"data[{i}]", row
 
 
 @dlt.source(name="balldontlie", max_table_nesting=1)
-def balldontlie_source(landing: LandingArea, dates: Sequence[date]) -> Any:
+def balldontlie_source(landing: LandingArea, dates: Sequence[date], quarantine: Quarantine | None = None) -> Any:
+    q = quarantine if quarantine is not None else Quarantine()
+
     @dlt.resource(name="games", primary_key="id", write_disposition="merge")
     def games() -> Iterator[dict[str, Any]]:
         for day in dates:
-            for source_file, game in _rows(landing, day, "games.json"):
-                yield {**game, "_source_file": source_file}
+            for source_file, locator, game in _rows(landing, day, "games.json", "games", q):
+                if q.screen("games", source_file, locator, game, check_game) is not None:
+                    yield {**game, "_source_file": source_file}
 
     # merge_key game_id: reloading a game's box score replaces all of that game's rows, so a corrected
     # or withdrawn stat line upstream never lingers in nba_raw.
     @dlt.resource(name="box_scores", primary_key="id", merge_key="game_id", write_disposition="merge")
     def box_scores() -> Iterator[dict[str, Any]]:
         for day in dates:
-            for source_file, stat in _rows(landing, day, "stats_page_*.json"):
-                game = stat.get("game") or {}
-                yield {**stat, "game_id": game.get("id"), "_source_file": source_file}
+            for source_file, locator, stat in _rows(landing, day, "stats_page_*.json", "box_scores", q):
+                if q.screen("box_scores", source_file, locator, stat, check_stat) is not None:
+                    yield {**stat, "game_id": stat["game"]["id"], "_source_file": source_file}
 
     return games, box_scores

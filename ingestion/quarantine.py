@@ -1,0 +1,189 @@
+"""Quarantine: rows that fail validation are kept, with where they came from and why, instead of being loaded
+into their table or stopping the load.
+
+Every source validates each row before yielding it. A rejected row goes to `nba_raw.rejected_rows` (one table
+for all resources) with its resource, landing file, position in the file, the offending field, the reason
+and the whole original payload as JSON. The good rows of the same file load as usual. Loading the same file
+again merges on (resource, source_file, locator, field), so quarantined rows are never duplicated.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import dlt
+
+REJECTED_TABLE = "rejected_rows"
+TEAMS_CSV = Path(__file__).resolve().parents[1] / "seeds" / "nba_teams.csv"
+MMSS = re.compile(r"^\d{1,3}(:\d{2})?$")
+
+
+class Invalid(ValueError):
+    """One failed check: the field it concerns and why."""
+
+    def __init__(self, field_name: str, reason: str) -> None:
+        super().__init__(f"{field_name}: {reason}")
+        self.field = field_name
+        self.reason = reason
+
+
+@dataclass
+class Quarantine:
+    """Collects the rows rejected during one load; loaded afterwards as the `rejected_rows` resource."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def reject(self, resource: str, source_file: str, locator: str, error: Invalid, payload: Any) -> None:
+        self.rows.append(
+            {
+                "resource": resource,
+                "source_file": source_file,
+                "locator": locator,
+                "field": error.field,
+                "reason": error.reason,
+                # raw text (an unreadable file) as it was; anything else as JSON
+                "payload": payload
+                if isinstance(payload, str)
+                else json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False),
+                "rejected_at": datetime.now(timezone.utc),
+            }
+        )
+
+    def reject_file(self, resource: str, source_file: str, reason: str, path: Path | None = None) -> None:
+        """A whole landing file that cannot be read as its feed's shape; its raw text (up to 64 KiB) is kept."""
+        raw = ""
+        if path is not None:
+            try:
+                raw = path.read_text(encoding="utf-8", errors="replace")[:65536]
+            except OSError:
+                raw = ""
+        self.reject(resource, source_file, "file", Invalid("(file)", reason), raw)
+
+    def counts(self) -> dict[str, int]:
+        return dict(sorted(Counter(r["resource"] for r in self.rows).items()))
+
+    def examples(self, limit: int = 3) -> list[str]:
+        return [f"{r['source_file']} {r['locator']}: {r['field']}: {r['reason']}" for r in self.rows[:limit]]
+
+    def screen(
+        self, resource: str, source_file: str, locator: str, row: Any, check: Callable[[Any], Any]
+    ) -> Any | None:
+        """`check(row)` returns the row to load (possibly typed) or raises Invalid; None means quarantined."""
+        try:
+            return check(row)
+        except Invalid as error:
+            self.reject(resource, source_file, locator, error, row)
+            return None
+
+
+def rejected_rows_resource(quarantine: Quarantine) -> Any:
+    @dlt.resource(
+        name=REJECTED_TABLE,
+        primary_key=("resource", "source_file", "locator", "field"),
+        write_disposition="merge",
+        columns={"payload": {"data_type": "text"}, "rejected_at": {"data_type": "timestamp"}},
+    )
+    def rejected_rows() -> Iterator[dict[str, Any]]:
+        # one row per key: a row failing twice in one load (same field) is one quarantine entry
+        yield from {(r["resource"], r["source_file"], r["locator"], r["field"]): r for r in quarantine.rows}.values()
+
+    return rejected_rows
+
+
+# -- checks shared by the sources ---------------------------------------------------------------------------
+@cache
+def team_codes() -> frozenset[str]:
+    with open(TEAMS_CSV, newline="", encoding="utf-8") as fh:
+        return frozenset(row["team_abbr"] for row in csv.DictReader(fh))
+
+
+@cache
+def team_names() -> frozenset[str]:
+    with open(TEAMS_CSV, newline="", encoding="utf-8") as fh:
+        return frozenset(row["full_name"] for row in csv.DictReader(fh))
+
+
+def get(row: Any, path: str) -> Any:
+    """`a.b.c` lookup in nested dicts; a missing level is None."""
+    value = row
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def require_int(row: Any, path: str, minimum: int | None = None) -> int:
+    value = get(row, path)
+    if value is None:
+        raise Invalid(path, "missing")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(path, f"expected an integer, got {type(value).__name__} {value!r}")
+    if minimum is not None and value < minimum:
+        raise Invalid(path, f"impossible value {value} (< {minimum})")
+    return value
+
+
+def optional_count(row: Any, path: str) -> None:
+    """A counting stat: absent/null is allowed, otherwise a non-negative integer."""
+    if get(row, path) is not None:
+        require_int(row, path, minimum=0)
+
+
+def require_str(row: Any, path: str) -> str:
+    value = get(row, path)
+    if value is None or value == "":
+        raise Invalid(path, "missing")
+    if not isinstance(value, str):
+        raise Invalid(path, f"expected a string, got {type(value).__name__} {value!r}")
+    return value
+
+
+def require_date(row: Any, path: str) -> date:
+    value = require_str(row, path)
+    try:
+        return date.fromisoformat(value[:10]) if len(value) >= 10 else date.fromisoformat(value)
+    except ValueError as exc:
+        raise Invalid(path, f"not a date: {value!r}") from exc
+
+
+def require_timestamp(row: Any, path: str) -> datetime:
+    value = require_str(row, path)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise Invalid(path, f"not an ISO timestamp: {value!r}") from exc
+    if moment.tzinfo is None:
+        raise Invalid(path, f"timestamp without a time zone: {value!r}")
+    return moment
+
+
+def require_team(row: Any, path: str) -> str:
+    code = require_str(row, path)
+    if code not in team_codes():
+        raise Invalid(path, f"unknown team code {code!r}")
+    return code
+
+
+def require_team_name(row: Any, path: str) -> str:
+    name = require_str(row, path)
+    if name not in team_names():
+        raise Invalid(path, f"unknown team name {name!r}")
+    return name
+
+
+def require_minutes(row: Any, path: str) -> None:
+    value = get(row, path)
+    if value is None or value == "":
+        return  # not recorded: staging reads it as 0 minutes
+    if not isinstance(value, str) or not MMSS.match(value.strip().lstrip("-")):
+        raise Invalid(path, f"not MM:SS minutes: {value!r}")
+    if value.strip().startswith("-"):
+        raise Invalid(path, f"impossible value {value!r} (negative minutes)")
