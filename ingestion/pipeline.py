@@ -17,6 +17,8 @@ import dlt
 
 from dbt_project.settings import Settings
 from ingestion.balldontlie import balldontlie_source
+from ingestion.bigdataball import bigdataball_source
+from ingestion.bref import bref_source
 from ingestion.landing import LandingArea
 from ingestion.nbacom import nbacom_source
 from ingestion.odds_api import odds_api_source
@@ -78,6 +80,8 @@ def load_landing(settings: Settings, dates: Sequence[date], landing_dir: os.Path
         balldontlie_source(landing, days, quarantine),
         odds_api_source(landing, days, quarantine),
         nbacom_source(landing, days, quarantine),
+        bref_source(landing, days),
+        bigdataball_source(landing, days),
     ]
     info = pipeline.run(sources)
     info.raise_on_failed_jobs()
@@ -88,11 +92,10 @@ def load_landing(settings: Settings, dates: Sequence[date], landing_dir: os.Path
         for table, count in (normalize.row_counts if normalize else {}).items()
         if not table.startswith("_dlt")
     }
-    if quarantine.rows:
-        # after the good rows: a quarantine entry is written only once its file's good rows are in
-        rejected = pipeline.run(rejected_rows_resource(quarantine))
-        rejected.raise_on_failed_jobs()
-        result.load_ids += list(rejected.loads_ids)
+    # after the good rows: a quarantine entry is written only once its file's good rows are in
+    rejected = pipeline.run(rejected_rows_resource(quarantine))
+    rejected.raise_on_failed_jobs()
+    result.load_ids += list(rejected.loads_ids)
     result.rejected = quarantine.counts()
     result.rejected_examples = quarantine.examples()
     result.seconds = time.perf_counter() - started

@@ -90,9 +90,21 @@ def rejected_rows_resource(quarantine: Quarantine) -> Any:
         name=REJECTED_TABLE,
         primary_key=("resource", "source_file", "locator", "field"),
         write_disposition="merge",
-        columns={"payload": {"data_type": "text"}, "rejected_at": {"data_type": "timestamp"}},
+        columns={
+            "resource": {"data_type": "text", "nullable": False},
+            "source_file": {"data_type": "text", "nullable": False},
+            "locator": {"data_type": "text", "nullable": False},
+            "field": {"data_type": "text", "nullable": False},
+            "reason": {"data_type": "text"},
+            "payload": {"data_type": "text"},
+            "rejected_at": {"data_type": "timestamp"},
+        },
     )
-    def rejected_rows() -> Iterator[dict[str, Any]]:
+    def rejected_rows() -> Iterator[Any]:
+        if not quarantine.rows:
+            # the table exists from the first load on, empty, so monitoring models can always read it
+            yield dlt.mark.materialize_table_schema()
+            return
         # one row per key: a row failing twice in one load (same field) is one quarantine entry
         yield from {(r["resource"], r["source_file"], r["locator"], r["field"]): r for r in quarantine.rows}.values()
 

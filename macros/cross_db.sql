@@ -97,3 +97,4 @@
 {% macro bigquery__type_double() -%}
     float64
 {%- endmacro %}
+

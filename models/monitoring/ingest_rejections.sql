@@ -1,0 +1,32 @@
+{#
+  What phase 1 held back, per landing date, resource and reason: the quarantine as a report.
+#}
+with
+
+rejected as (
+    select * from {{ source('nba_raw_quarantine', 'rejected_rows') }}
+),
+
+dated as (
+    select
+        resource,
+        source_file,
+        field,
+        reason,
+        rejected_at,
+        -- landing files are <source>/<YYYY-MM-DD>/<file>
+        cast(substr(source_file, strpos(source_file, '/') + 1, 10) as date) as landing_date
+    from rejected
+)
+
+select
+    landing_date,
+    resource,
+    field,
+    reason,
+    count(*) as rejected_rows,
+    count(distinct source_file) as files,
+    min(source_file) as example_file,
+    max(rejected_at) as last_rejected_at
+from dated
+group by landing_date, resource, field, reason
