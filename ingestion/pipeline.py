@@ -33,6 +33,7 @@ class LoadResult:
     rejected: dict[str, int] = field(default_factory=dict)
     rejected_examples: list[str] = field(default_factory=list)
     load_ids: list[str] = field(default_factory=list)
+    step_seconds: dict[str, float] = field(default_factory=dict)  # dlt's extract / normalize / load
     seconds: float = 0.0
 
     def summary(self) -> dict:
@@ -41,6 +42,7 @@ class LoadResult:
             "rejected": self.rejected,
             "rejected_examples": self.rejected_examples,
             "load_ids": self.load_ids,
+            "step_seconds": self.step_seconds,
             "seconds": round(self.seconds, 3),
         }
 
@@ -86,6 +88,11 @@ def load_landing(settings: Settings, dates: Sequence[date], landing_dir: os.Path
     info = pipeline.run(sources)
     info.raise_on_failed_jobs()
     result = LoadResult(load_ids=list(info.loads_ids))
+    result.step_seconds = {
+        step.step: round((step.finished_at - step.started_at).total_seconds(), 3)
+        for step in pipeline.last_trace.steps
+        if step.step in ("extract", "normalize", "load") and step.finished_at
+    }
     normalize = pipeline.last_trace.last_normalize_info
     result.rows = {
         table: count
