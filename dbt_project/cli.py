@@ -156,5 +156,59 @@ def landing_demo(
     typer.echo(json.dumps({k: manifest[k] for k in ("start", "end", "counts")}, indent=2))
 
 
+@landing_app.command("fetch")
+def landing_fetch(
+    day: Annotated[str | None, typer.Option("--date", help="Fetch one date (YYYY-MM-DD, US/Eastern).")] = None,
+    start: Annotated[str | None, typer.Option(help="First date of a range.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last date of a range (inclusive).")] = None,
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", help="balldontlie, odds_api or nbacom; repeat for several (default: all three).")] = None,
+    odds_mode: Annotated[str, typer.Option(help="auto (past dates historical), live or historical.")] = "auto",
+    landing_dir: LandingOpt = None,
+) -> None:
+    """Live mode: fetch the providers' APIs into the landing area (load it with `nba-props run`)."""
+    from ingestion.live import ODDS_MODES, SOURCES, LiveFetchError, fetch_landing
+
+    dates = resolve_dates(day, start, end)
+    sources = tuple(dict.fromkeys(source or SOURCES))
+    if bad := [s for s in sources if s not in SOURCES]:
+        raise typer.BadParameter(f"unknown source {', '.join(bad)}; choose from {', '.join(SOURCES)}",
+                                 param_hint="--source")
+    if odds_mode not in ODDS_MODES:
+        raise typer.BadParameter(f"choose one of {', '.join(ODDS_MODES)}", param_hint="--odds-mode")
+    settings = _settings("dev", landing_dir, None, None)
+    try:
+        result = fetch_landing(settings, dates, sources, odds_mode=odds_mode)
+    except LiveFetchError as exc:
+        console.print(f"[red]fetch failed:[/] {exc}")
+        if exc.result is not None:
+            typer.echo(json.dumps(exc.result.summary(), indent=2))
+        raise typer.Exit(1) from exc
+    typer.echo(json.dumps(result.summary(), indent=2))
+    console.print(f"fetched {len(result.files)} files into {settings.landing_dir}")
+
+
+@landing_app.command("from-parquet")
+def landing_from_parquet(
+    data_dir: Annotated[Path, typer.Option(help="Folder with player_box_scores, games, props_points_lines .parquet.")],
+    out: Annotated[Path, typer.Option(help="Landing directory to write.")] = Path("landing"),
+    start: Annotated[str | None, typer.Option(help="First game date (default: the season's first).")] = None,
+    end: Annotated[str | None, typer.Option(help="Last game date (default: the season's last).")] = None,
+    season: Annotated[str, typer.Option(help="Season to convert, as in the files' season column.")] = "2025-26",
+) -> None:
+    """Convert a season held in parquet files into API-shaped landing files (no pipeline run)."""
+    from ingestion.convert import ConvertError, convert_parquet
+
+    first, last = parse_date(start, "--start"), parse_date(end, "--end")
+    if first and last and last < first:
+        raise typer.BadParameter(f"--end {last} is before --start {first}", param_hint="--end")
+    try:
+        manifest = convert_parquet(data_dir, out, first, last, season)
+    except (ConvertError, FileExistsError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    typer.echo(json.dumps({k: manifest[k] for k in ("start", "end", "counts", "skipped")}, indent=2))
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

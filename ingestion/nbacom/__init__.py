@@ -16,6 +16,27 @@ from ingestion.quarantine import Invalid, Quarantine, require_date, require_str,
 
 INJURY_STATUSES = frozenset({"Out", "Doubtful", "Questionable", "Probable", "Available"})
 
+# The columns staging reads, declared so that a feed that has never delivered (the injury report is often
+# absent; live NBA.com serves only today's scoreboard) still gets its table, empty, from the first load on.
+SCHEDULE_COLUMNS: dict[str, dict[str, Any]] = {
+    "game_id": {"data_type": "text", "nullable": False},
+    "game_date": {"data_type": "text"},
+    "game_time_utc": {"data_type": "timestamp"},
+    "home_team__team_tricode": {"data_type": "text"},
+    "away_team__team_tricode": {"data_type": "text"},
+    "_source_file": {"data_type": "text"},
+}
+INJURY_COLUMNS: dict[str, dict[str, Any]] = {
+    "game_date": {"data_type": "text", "nullable": False},
+    "team_tricode": {"data_type": "text", "nullable": False},
+    "player_name": {"data_type": "text", "nullable": False},
+    "game_id": {"data_type": "text"},
+    "current_status": {"data_type": "text"},
+    "reason": {"data_type": "text"},
+    "report_time": {"data_type": "timestamp"},
+    "_source_file": {"data_type": "text"},
+}
+
 
 def check_scheduled_game(game: Any) -> Any:
     require_str(game, "gameId")
@@ -40,8 +61,9 @@ def check_injury(entry: Any) -> Any:
 def nbacom_source(landing: LandingArea, dates: Sequence[date], quarantine: Quarantine | None = None) -> Any:
     q = quarantine if quarantine is not None else Quarantine()
 
-    @dlt.resource(name="schedule", primary_key="game_id", write_disposition="merge")
-    def schedule() -> Iterator[dict[str, Any]]:
+    @dlt.resource(name="schedule", primary_key="game_id", write_disposition="merge", columns=SCHEDULE_COLUMNS)
+    def schedule() -> Iterator[Any]:
+        loaded = 0
         for day in dates:
             for f in landing.files("nbacom", day, "scoreboard.json", q, "schedule"):
                 board = f.payload.get("scoreboard") if isinstance(f.payload, dict) else None
@@ -51,7 +73,10 @@ def nbacom_source(landing: LandingArea, dates: Sequence[date], quarantine: Quara
                 for i, game in enumerate(board["games"]):
                     row = {**game, "game_date": board.get("gameDate")} if isinstance(game, dict) else game
                     if q.screen("schedule", f.relative, f"scoreboard.games[{i}]", row, check_scheduled_game):
+                        loaded += 1
                         yield {**row, "_source_file": f.relative}
+        if not loaded:
+            yield dlt.mark.materialize_table_schema()
 
     # merge_key game_date: the latest report of a day replaces the whole earlier one (a player taken off
     # the report is gone, not left behind as "Out").
@@ -60,8 +85,10 @@ def nbacom_source(landing: LandingArea, dates: Sequence[date], quarantine: Quara
         primary_key=("game_date", "team_tricode", "player_name"),
         merge_key="game_date",
         write_disposition="merge",
+        columns=INJURY_COLUMNS,
     )
-    def injury_report() -> Iterator[dict[str, Any]]:
+    def injury_report() -> Iterator[Any]:
+        loaded = 0
         for day in dates:
             for f in landing.files("nbacom", day, "injury_report.json", q, "injury_report"):
                 if not isinstance(f.payload, dict) or not isinstance(f.payload.get("injuries"), list):
@@ -74,6 +101,9 @@ def nbacom_source(landing: LandingArea, dates: Sequence[date], quarantine: Quara
                         else entry
                     )
                     if q.screen("injury_report", f.relative, f"injuries[{i}]", row, check_injury):
+                        loaded += 1
                         yield {**row, "_source_file": f.relative}
+        if not loaded:
+            yield dlt.mark.materialize_table_schema()
 
     return schedule, injury_report

@@ -24,11 +24,16 @@ renamed as (
     from source
 ),
 
+aliases as (
+    select * from {{ ref('player_name_aliases') }}
+),
+
 keyed as (
     select
-        *,
-        {{ name_key('player_name') }} as player_name_key
+        renamed.*,
+        coalesce(aliases.canonical_key, {{ name_key('renamed.player_name') }}) as player_name_key
     from renamed
+    left join aliases on {{ name_key('renamed.player_name') }} = aliases.alias_key
 ),
 
 deduplicated as (

@@ -4,6 +4,10 @@ source as (
     select * from {{ source('odds_api', 'player_props') }}
 ),
 
+aliases as (
+    select * from {{ ref('player_name_aliases') }}
+),
+
 renamed as (
     select
         event_id,
@@ -32,17 +36,19 @@ deduplicated as (
 )
 
 select
-    event_id,
-    game_date,
-    commence_at,
-    snapshot_at,
-    bookmaker,
-    market,
-    player_name,
-    player_name_key,
-    line,
-    over_price,
-    under_price,
-    snapshot_at <= commence_at as is_pregame
+    deduplicated.event_id,
+    deduplicated.game_date,
+    deduplicated.commence_at,
+    deduplicated.snapshot_at,
+    deduplicated.bookmaker,
+    deduplicated.market,
+    deduplicated.player_name,
+    -- books spell a few players differently from the box scores
+    coalesce(aliases.canonical_key, deduplicated.player_name_key) as player_name_key,
+    deduplicated.line,
+    deduplicated.over_price,
+    deduplicated.under_price,
+    deduplicated.snapshot_at <= deduplicated.commence_at as is_pregame
 from deduplicated
-where row_rank = 1
+left join aliases on deduplicated.player_name_key = aliases.alias_key
+where deduplicated.row_rank = 1
