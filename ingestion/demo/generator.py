@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from ingestion.demo.extras import write_extras
 from ingestion.markets import MARKETS
 
 DEMO_START = date(2025, 10, 21)
@@ -45,7 +46,7 @@ GENERATOR = "nba-props demo"
 
 EASTERN = ZoneInfo("America/New_York")
 TEAMS_CSV = Path(__file__).resolve().parents[2] / "seeds" / "nba_teams.csv"
-MANAGED = ("balldontlie", "odds_api", "nbacom", "_manifest.json")
+MANAGED = ("balldontlie", "odds_api", "nbacom", "bref", "bigdataball", "_manifest.json")
 
 ROSTER_SIZE = 15
 PAGE_SIZE = 100
@@ -752,6 +753,7 @@ def generate_demo(out_dir: Path, start: date = DEMO_START, days: int = DEMO_DAYS
             continue
         seq = max(g.seq for g in games)
         _write_day(day, games, league, sim, writer, rng, counts)
+        write_extras(day, games, league, writer, seed, counts)  # rosters and play-by-play (extras.py)
         game_dates.append(day.isoformat())
     manifest = {
         "generator": GENERATOR,
