@@ -82,8 +82,8 @@ def load_landing(settings: Settings, dates: Sequence[date], landing_dir: os.Path
         balldontlie_source(landing, days, quarantine),
         odds_api_source(landing, days, quarantine),
         nbacom_source(landing, days, quarantine),
-        bref_source(landing, days),
-        bigdataball_source(landing, days),
+        bref_source(landing, days, quarantine),
+        bigdataball_source(landing, days, quarantine),
     ]
     info = pipeline.run(sources)
     info.raise_on_failed_jobs()

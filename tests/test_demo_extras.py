@@ -16,10 +16,11 @@ import pytest
 
 from dbt_project.settings import Settings
 from dbt_project.warehouse import connect
-from ingestion.bigdataball import game_files, parse_play_by_play
+from ingestion.bigdataball import parse_play_by_play, parsed_games, read_game_file
 from ingestion.bref import parse_roster
 from ingestion.demo import DEMO_SEED, DEMO_START, generate_demo
 from ingestion.landing import LandingArea, LandingError
+from ingestion.quarantine import Quarantine
 
 BOX_KEYS = ("fga", "fgm", "fg3a", "fg3m", "fta", "ftm", "oreb", "dreb", "turnover", "pf")
 
@@ -236,9 +237,15 @@ def test_unreadable_files_name_the_file_and_row(tmp_path: Path, landing: Path, g
     bad = day / source.name
     with open(bad, "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh, lineterminator="\n").writerows([header, *rows[:3]])
-    ((path, _, game_id, text),) = list(game_files(LandingArea(tmp_path), date.fromisoformat(game_dates[0])))
+    game_id, text = read_game_file(bad)
     with pytest.raises(LandingError, match=rf"{bad.name}: line 3: period is not an integer: 'first'"):
-        list(parse_play_by_play(text, path, game_id))
+        list(parse_play_by_play(text, bad, game_id))
+    # in a load, the unreadable file is quarantined whole and named; nothing of it loads
+    quarantine = Quarantine()
+    assert list(parsed_games(LandingArea(tmp_path), date.fromisoformat(game_dates[0]), quarantine)) == []
+    [rejected] = quarantine.rows
+    assert rejected["source_file"] == f"bigdataball/{game_dates[0]}/{bad.name}"
+    assert "line 3: period is not an integer" in rejected["reason"]
 
 
 def _raw_counts(settings: Settings) -> dict[str, int]:
@@ -263,7 +270,11 @@ def test_load_landing_loads_rosters_and_play_by_play_idempotently(
     assert second.rows["play_by_play"] > 0 and second.rows.get("rosters", 0) == 0
     assert _raw_counts(settings)["rosters"] == 0
 
-    pbp_rows = sum(len(text.splitlines()) - 1 for d in dates[:2] for *_, text in game_files(LandingArea(landing), d))
+    pbp_rows = sum(
+        len(read_game_file(path)[1].splitlines()) - 1
+        for d in dates[:2]
+        for path in (landing / "bigdataball" / d.isoformat()).glob("pbp_*.csv")
+    )
     first = load_landing(settings, dates[:2])
     assert first.rows["rosters"] == 30 * 15
     assert first.rows["play_by_play"] == pbp_rows

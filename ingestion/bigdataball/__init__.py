@@ -19,6 +19,7 @@ import dlt
 import pyarrow as pa
 
 from ingestion.landing import LandingArea, LandingError
+from ingestion.quarantine import Quarantine
 
 SOURCE = "bigdataball"
 FILE_NAME = re.compile(r"^pbp_(\d{10})\.csv$")
@@ -104,24 +105,38 @@ def parse_play_by_play(text: str, path: Path | str, game_id: str) -> Iterator[di
         yield record
 
 
-def game_files(landing: LandingArea, day: date) -> Iterator[tuple[Path, str, str, str]]:
-    """(path, path relative to the landing root, NBA game id, CSV text) of a day's play-by-play files."""
+def read_game_file(path: Path) -> tuple[str, str]:
+    """(NBA game id, CSV text) of one play-by-play file; LandingError names the file."""
+    match = FILE_NAME.match(path.name)
+    if not match:
+        raise LandingError(f"{path}: expected pbp_<10-digit NBA game id>.csv")
+    try:
+        return match.group(1), path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LandingError(f"cannot read landing file {path}: {exc}") from exc
+
+
+def parsed_games(landing: LandingArea, day: date, quarantine: Quarantine) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """(relative path, rows) per game file of a day. A file that cannot be read or parsed is quarantined
+    whole (half a game of play-by-play would skew every zone share) and the other games load."""
     folder = landing.day_dir(SOURCE, day)
     if not folder.is_dir():
         return
     for path in sorted(folder.glob("pbp_*.csv")):
-        match = FILE_NAME.match(path.name)
-        if not match:
-            raise LandingError(f"{path}: expected pbp_<10-digit NBA game id>.csv")
+        relative = path.relative_to(landing.root).as_posix()
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise LandingError(f"cannot read landing file {path}: {exc}") from exc
-        yield path, path.relative_to(landing.root).as_posix(), match.group(1), text
+            game_id, text = read_game_file(path)
+            rows = list(parse_play_by_play(text, path, game_id))
+        except LandingError as exc:
+            quarantine.reject_file("play_by_play", relative, str(exc), path)
+            continue
+        yield relative, rows
 
 
 @dlt.source(name="bigdataball", max_table_nesting=0)
-def bigdataball_source(landing: LandingArea, dates: Sequence[date]) -> Any:
+def bigdataball_source(landing: LandingArea, dates: Sequence[date], quarantine: Quarantine | None = None) -> Any:
+    q = quarantine if quarantine is not None else Quarantine()
+
     # merge_key game_id: a re-delivered game file replaces all of that game's rows (a play removed or
     # renumbered upstream does not linger)
     @dlt.resource(
@@ -134,11 +149,7 @@ def bigdataball_source(landing: LandingArea, dates: Sequence[date]) -> Any:
     def play_by_play() -> Iterator[Any]:
         loaded = 0
         for day in dates:
-            rows = [
-                {**r, "_source_file": relative}
-                for path, relative, game_id, text in game_files(landing, day)
-                for r in parse_play_by_play(text, path, game_id)
-            ]
+            rows = [{**r, "_source_file": relative} for relative, game in parsed_games(landing, day, q) for r in game]
             if rows:
                 loaded += len(rows)
                 yield arrow_table(rows)

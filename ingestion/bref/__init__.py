@@ -18,6 +18,7 @@ from typing import Any
 import dlt
 
 from ingestion.landing import LandingArea, LandingError
+from ingestion.quarantine import Quarantine
 
 SOURCE = "bref"
 FILE_NAME = re.compile(r"^roster_([A-Z]{2,4})\.html$")
@@ -186,24 +187,40 @@ def parse_roster(html: str, path: Path | str) -> list[dict[str, Any]]:
     return out
 
 
-def roster_files(landing: LandingArea, day: date) -> Iterator[tuple[Path, str, str, str]]:
-    """(path, path relative to the landing root, team tricode, page text) of a day's roster pages."""
+def read_roster_file(path: Path) -> tuple[str, str]:
+    """(team tricode, page text) of one roster page; LandingError names the file."""
+    match = FILE_NAME.match(path.name)
+    if not match:
+        raise LandingError(f"{path}: expected roster_<TEAM>.html with a team tricode")
+    try:
+        return match.group(1), path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LandingError(f"cannot read landing file {path}: {exc}") from exc
+
+
+def parsed_rosters(
+    landing: LandingArea, day: date, quarantine: Quarantine
+) -> Iterator[tuple[str, str, list[dict[str, Any]]]]:
+    """(relative path, team, players) per roster page of a day. A page that cannot be read or parsed is
+    quarantined whole (a partial roster would look like players leaving) and the other teams load."""
     folder = landing.day_dir(SOURCE, day)
     if not folder.is_dir():
         return
     for path in sorted(folder.glob("roster_*.html")):
-        match = FILE_NAME.match(path.name)
-        if not match:
-            raise LandingError(f"{path}: expected roster_<TEAM>.html with a team tricode")
+        relative = path.relative_to(landing.root).as_posix()
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise LandingError(f"cannot read landing file {path}: {exc}") from exc
-        yield path, path.relative_to(landing.root).as_posix(), match.group(1), text
+            team, html = read_roster_file(path)
+            players = parse_roster(html, path)
+        except LandingError as exc:
+            quarantine.reject_file("rosters", relative, str(exc), path)
+            continue
+        yield relative, team, players
 
 
 @dlt.source(name="bref", max_table_nesting=0)
-def bref_source(landing: LandingArea, dates: Sequence[date]) -> Any:
+def bref_source(landing: LandingArea, dates: Sequence[date], quarantine: Quarantine | None = None) -> Any:
+    q = quarantine if quarantine is not None else Quarantine()
+
     # one row per team, player and scrape date: roster moves show up as changes between scrapes
     @dlt.resource(
         name="rosters",
@@ -214,8 +231,8 @@ def bref_source(landing: LandingArea, dates: Sequence[date]) -> Any:
     def rosters() -> Iterator[Any]:
         loaded = 0
         for day in dates:
-            for path, relative, team, html in roster_files(landing, day):
-                for record in parse_roster(html, path):
+            for relative, team, players in parsed_rosters(landing, day, q):
+                for record in players:
                     loaded += 1
                     yield {"team_abbr": team, "as_of_date": day, **record, "_source_file": relative}
         if not loaded:  # no scrape in these dates: still create the (empty) table staging reads

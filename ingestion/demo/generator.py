@@ -436,8 +436,9 @@ class _League:
                 position = positions[i]
                 big = position.startswith("C") or position == "F-C"
                 guard = position.startswith("G")
-                feet = int(rng.integers(6 if guard else 7, 7 if guard else 8)) if not big else 7
-                inches = int(rng.integers(0, 12)) if feet == 6 else int(rng.integers(0, 3))
+                # height in inches: guards 6-0..6-6, wings 6-6..6-11, bigs 6-10..7-2
+                low, high = (72, 79) if guard else (82, 87) if big else (78, 84)
+                feet, inches = divmod(int(rng.integers(low, high)), 12)
                 players.append(
                     Player(
                         id=next_id,
