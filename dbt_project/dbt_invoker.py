@@ -46,6 +46,8 @@ class NodeOutcome:
     seconds: float
     failures: int | None = None
     message: str | None = None
+    attached_node: str | None = None  # the model a generic test tests
+    depends_on: tuple[str, ...] = ()
 
     @property
     def failed(self) -> bool:
@@ -88,8 +90,13 @@ class BuildOutcome:
             "node_seconds": round(self.node_seconds, 3),
             "counts": counts,
             "failed": [
-                {"name": n.name, "type": n.resource_type, "status": n.status, "failures": n.failures,
-                 "message": n.message}
+                {
+                    "name": n.name,
+                    "type": n.resource_type,
+                    "status": n.status,
+                    "failures": n.failures,
+                    "message": n.message,
+                }
                 for n in self.failed_nodes
             ],
             "error": self.error,
@@ -144,6 +151,8 @@ class Dbt:
                         seconds=float(r.execution_time or 0.0),
                         failures=r.failures,
                         message=r.message,
+                        attached_node=getattr(node, "attached_node", None),
+                        depends_on=tuple(getattr(getattr(node, "depends_on", None), "nodes", None) or ()),
                     )
                 )
         error = str(result.exception) if result.exception else None

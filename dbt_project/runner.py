@@ -22,6 +22,7 @@ from rich.console import Console
 from dbt_project import history
 from dbt_project.dbt_invoker import BuildOutcome, Dbt
 from dbt_project.export import export_predictions
+from dbt_project.gates import precompute_circuit_breaker
 from dbt_project.history import PHASE_NAMES, PhaseRecord
 from dbt_project.settings import Settings
 
@@ -134,6 +135,18 @@ class PipelineRunner:
 
         return body
 
+    def _precompute(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
+        """Phase 4 and the P4 -> P5 circuit breaker (dbt_project/gates.py)."""
+        outcome = self.dbt.build("phase4")
+        decision = precompute_circuit_breaker(self.settings, outcome, dates)
+        if not decision.open:
+            raise GateClosed(outcome, decision.details, decision.message)
+        details = {**decision.details, "dbt": outcome.summary()}
+        if decision.degraded:
+            details["status"] = "degraded"
+        tests = len(outcome.of_type("test"))
+        return f"built {len(outcome.of_type('model'))} models, {tests} tests; {decision.message}", details
+
     def _predict(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
         from ml.predict import ensure_table, predict_date
 
@@ -143,7 +156,9 @@ class PipelineRunner:
         if not outcome.success:
             raise GateClosed(outcome, {"predictions": per_date})
         return f"wrote {sum(per_date.values())} predictions, graded", {
-            "predictions": per_date, "dbt": outcome.summary()}
+            "predictions": per_date,
+            "dbt": outcome.summary(),
+        }
 
     def _publish(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
         outcome = self.dbt.build("phase6")
@@ -166,7 +181,7 @@ class PipelineRunner:
             1: self._ingest,
             2: self._dbt_phase(2),
             3: self._dbt_phase(3),
-            4: self._dbt_phase(4),
+            4: self._precompute,
             5: self._predict,
             6: self._publish,
         }
@@ -183,7 +198,7 @@ class PipelineRunner:
                     status = "degraded" if details.get("status") == "degraded" else "success"
                 except GateClosed as gate:
                     status, details = "failed", {**gate.details, "dbt": gate.outcome.summary()}
-                    message = f"phase {phase} gate failed: {_describe_failure(gate.outcome)}"
+                    message = f"phase {phase} gate failed: {gate.reason or _describe_failure(gate.outcome)}"
                     blocked_by = phase
                 except Exception as exc:  # any failure is recorded and stops the run, never swallowed
                     status, details = "failed", {"error": repr(exc)}
@@ -206,7 +221,8 @@ class PipelineRunner:
 
 
 class GateClosed(Exception):
-    def __init__(self, outcome: BuildOutcome, details: dict[str, Any] | None = None) -> None:
-        super().__init__(_describe_failure(outcome))
+    def __init__(self, outcome: BuildOutcome, details: dict[str, Any] | None = None, reason: str | None = None) -> None:
+        super().__init__(reason or _describe_failure(outcome))
         self.outcome = outcome
         self.details = details or {}
+        self.reason = reason
