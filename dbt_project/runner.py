@@ -8,6 +8,7 @@ run exits non-zero and the failing tests are named. Every phase outcome goes to 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import secrets
 import time
@@ -126,7 +127,7 @@ class PipelineRunner:
 
     def _dbt_phase(self, phase: int) -> Callable[[list[date]], tuple[str, dict[str, Any]]]:
         def body(dates: list[date]) -> tuple[str, dict[str, Any]]:
-            outcome = self.dbt.build(f"phase{phase}")
+            outcome = self.dbt.build(f"phase{phase}", self._vars)
             if not outcome.success:
                 raise GateClosed(outcome)
             models = len(outcome.of_type("model")) + len(outcome.of_type("seed"))
@@ -135,9 +136,15 @@ class PipelineRunner:
 
         return body
 
+    @property
+    def _vars(self) -> list[str]:
+        """Incremental models rebuild from the run's first date (macros/incremental.sql: rebuild_from), so a
+        backfill of an older date reaches every layer; a nightly run rebuilds only the last few days."""
+        return ["--vars", json.dumps({"rebuild_from": min(self._dates).isoformat()})]
+
     def _precompute(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
         """Phase 4 and the P4 -> P5 circuit breaker (dbt_project/gates.py)."""
-        outcome = self.dbt.build("phase4")
+        outcome = self.dbt.build("phase4", self._vars)
         decision = precompute_circuit_breaker(self.settings, outcome, dates)
         if not decision.open:
             raise GateClosed(outcome, decision.details, decision.message)
@@ -152,7 +159,7 @@ class PipelineRunner:
 
         ensure_table(self.settings)
         per_date = {d.isoformat(): predict_date(self.settings, d, self.run_id) for d in dates}
-        outcome = self.dbt.build("phase5")
+        outcome = self.dbt.build("phase5", self._vars)
         if not outcome.success:
             raise GateClosed(outcome, {"predictions": per_date})
         return f"wrote {sum(per_date.values())} predictions, graded", {
@@ -161,7 +168,7 @@ class PipelineRunner:
         }
 
     def _publish(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
-        outcome = self.dbt.build("phase6")
+        outcome = self.dbt.build("phase6", self._vars)
         if not outcome.success:
             raise GateClosed(outcome)
         paths = [str(export_predictions(self.settings, d, self.run_id)) for d in dates]
@@ -174,6 +181,7 @@ class PipelineRunner:
 
     def _run(self, dates: list[date]) -> RunResult:
         self.run_id = new_run_id()
+        self._dates = list(dates)
         started = time.perf_counter()
         result = RunResult(self.run_id, list(dates))
         history.ensure_table(self.settings)
