@@ -9,21 +9,20 @@ again merges on (resource, source_file, locator, field), so quarantined rows are
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import dlt
 
+from ingestion.teams import team_codes, team_names
+
 REJECTED_TABLE = "rejected_rows"
-TEAMS_CSV = Path(__file__).resolve().parents[1] / "seeds" / "nba_teams.csv"
 MMSS = re.compile(r"^\d{1,3}(:\d{2})?$")
 
 
@@ -112,18 +111,6 @@ def rejected_rows_resource(quarantine: Quarantine) -> Any:
 
 
 # -- checks shared by the sources ---------------------------------------------------------------------------
-@cache
-def team_codes() -> frozenset[str]:
-    with open(TEAMS_CSV, newline="", encoding="utf-8") as fh:
-        return frozenset(row["team_abbr"] for row in csv.DictReader(fh))
-
-
-@cache
-def team_names() -> frozenset[str]:
-    with open(TEAMS_CSV, newline="", encoding="utf-8") as fh:
-        return frozenset(row["full_name"] for row in csv.DictReader(fh))
-
-
 def get(row: Any, path: str) -> Any:
     """`a.b.c` lookup in nested dicts; a missing level is None."""
     value = row

@@ -23,7 +23,6 @@ The output depends only on the input files and the arguments (compact, key-sorte
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import re
@@ -41,11 +40,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ingestion.markets import MARKETS
+from ingestion.teams import TeamRef, bdl_team_object, load_teams
 
 GENERATOR = "nba-props from-parquet"
 DEFAULT_SEASON = "2025-26"
 EASTERN = ZoneInfo("America/New_York")
-TEAMS_CSV = Path(__file__).resolve().parents[2] / "seeds" / "nba_teams.csv"
 MANAGED = ("balldontlie", "odds_api", "nbacom", "_manifest.json")
 PAGE_SIZE = 100
 ROWS_PER_GAME = 100  # stat-line id = game id * ROWS_PER_GAME + row number
@@ -154,29 +153,8 @@ def _as_utc(df: pd.DataFrame, path: Path, column: str) -> pd.Series:
         raise ConvertError(f"{path}: column {column} does not hold timestamps: {exc}") from exc
 
 
-@dataclass(frozen=True)
-class Team:
-    abbr: str
-    full_name: str
-    city: str
-    nickname: str
-    conference: str
-    division: str
-    bdl_id: int
-    nba_id: int
-
-    def bdl_object(self) -> dict[str, Any]:
-        return {"id": self.bdl_id, "conference": self.conference, "division": self.division, "city": self.city,
-                "name": self.nickname, "full_name": self.full_name, "abbreviation": self.abbr}
-
-
-def _teams() -> dict[str, Team]:
-    with open(TEAMS_CSV, newline="", encoding="utf-8") as fh:
-        return {
-            r["team_abbr"]: Team(r["team_abbr"], r["full_name"], r["city"], r["nickname"], r["conference"],
-                                 r["division"], int(r["bdl_team_id"]), int(r["nba_team_id"]))
-            for r in csv.DictReader(fh)
-        }
+def _teams() -> dict[str, TeamRef]:
+    return {t.abbr: t for t in load_teams()}
 
 
 @dataclass
@@ -199,7 +177,7 @@ class Game:
     def nba_id(self) -> str:
         return self.game_id or f"{self.day:%Y%m%d}{self.away}{self.home}"
 
-    def bdl_id(self, teams: dict[str, Team]) -> int:
+    def bdl_id(self, teams: dict[str, TeamRef]) -> int:
         if self.game_id and self.game_id.isdigit():
             return int(self.game_id)
         return int(f"9{self.day:%Y%m%d}{teams[self.home].bdl_id:02d}{teams[self.away].bdl_id:02d}")
@@ -263,7 +241,7 @@ def _player_ids(box: pd.DataFrame) -> dict[str, int]:
     return ids
 
 
-def _box_games(box: pd.DataFrame, teams: dict[str, Team], home_hint: dict, skips: _Skips, in_window) -> list[Game]:
+def _box_games(box: pd.DataFrame, teams: dict[str, TeamRef], home_hint: dict, skips: _Skips, in_window) -> list[Game]:
     """Group the season's box-score rows into games with a home and an away team (skips are counted for the
     dates converted only)."""
     groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
@@ -304,7 +282,7 @@ def _box_games(box: pd.DataFrame, teams: dict[str, Team], home_hint: dict, skips
     return games
 
 
-def _merge_games_file(games: list[Game], gf: pd.DataFrame, teams: dict[str, Team], skips: _Skips, in_window) -> None:
+def _merge_games_file(games: list[Game], gf: pd.DataFrame, teams: dict[str, TeamRef], skips: _Skips, in_window) -> None:
     """Scores, overtime periods and missing game ids from the games file, matched on game_id or (date, teams);
     the games file is the schedule of record for home and away. Its other games are added (without a score:
     on the schedule only)."""
@@ -365,18 +343,18 @@ class Event:
     # snapshot time -> bookmaker -> market -> outcomes
     snapshots: dict[datetime, dict[str, dict[str, list[dict[str, Any]]]]] = field(default_factory=dict)
 
-    def body(self, teams: dict[str, Team]) -> dict[str, Any]:
+    def body(self, teams: dict[str, TeamRef]) -> dict[str, Any]:
         return {"id": self.event_id, "sport_key": "basketball_nba", "sport_title": "NBA",
                 "commence_time": _iso_z(self.commence), "home_team": teams[self.home].full_name,
                 "away_team": teams[self.away].full_name}
 
 
-def _team_code(value: Any, teams: dict[str, Team], by_name: dict[str, str]) -> str | None:
+def _team_code(value: Any, teams: dict[str, TeamRef], by_name: dict[str, str]) -> str | None:
     text = "" if _missing(value) else str(value).strip()
     return text if text in teams else by_name.get(text)
 
 
-def _events(props: pd.DataFrame, path: Path, teams: dict[str, Team], season: str, in_window,
+def _events(props: pd.DataFrame, path: Path, teams: dict[str, TeamRef], season: str, in_window,
             skips: _Skips) -> dict[str, Event]:
     by_name = {t.full_name: t.abbr for t in teams.values()}
     props = props.assign(commence_at=_as_utc(props, path, "commence_time"),
@@ -595,7 +573,7 @@ def _write_day(
     day: date,
     games: list[Game],
     events: list[Event],
-    teams: dict[str, Team],
+    teams: dict[str, TeamRef],
     fallback_ids: dict[str, int],
     records: dict[str, list[int]],
     writer: _Writer,
@@ -641,7 +619,8 @@ def _write_day(
         }
         bdl_games.append({
             **{k: v for k, v in game_ref.items() if k not in ("home_team_id", "visitor_team_id")},
-            "period": g.period, "time": "Final", "home_team": home.bdl_object(), "visitor_team": away.bdl_object(),
+            "period": g.period, "time": "Final",
+            "home_team": bdl_team_object(home), "visitor_team": bdl_team_object(away),
         })
         rows = sorted(g.rows, key=lambda r: (r["team"] == g.home, -float(0 if _missing(r["minutes"]) else r["minutes"]),
                                              str(r["player_name"]), r["_key"]))
@@ -671,7 +650,7 @@ def _write_day(
                 "position": None if _missing(position) else POSITIONS.get(str(position), str(position)),
                 "team_id": team.bdl_id,  # height, weight and jersey_number: not in the data, left out
             }
-            stat["team"] = team.bdl_object()
+            stat["team"] = bdl_team_object(team)
             stat["game"] = game_ref
             stats.append(stat)
         counts["games"] += 1

@@ -21,14 +21,13 @@ Files follow docs/landing-format.md exactly and are written as compact, key-sort
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import math
 import shutil
 import unicodedata
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ import numpy as np
 
 from ingestion.demo.extras import write_extras
 from ingestion.markets import MARKETS
+from ingestion.teams import bdl_team_object, load_teams
 
 DEMO_START = date(2025, 10, 21)
 DEMO_DAYS = 40
@@ -45,7 +45,6 @@ DEMO_SEED = 7
 GENERATOR = "nba-props demo"
 
 EASTERN = ZoneInfo("America/New_York")
-TEAMS_CSV = Path(__file__).resolve().parents[2] / "seeds" / "nba_teams.csv"
 MANAGED = ("balldontlie", "odds_api", "nbacom", "bref", "bigdataball", "_manifest.json")
 
 ROSTER_SIZE = 15
@@ -251,15 +250,7 @@ class Team:
     home_games: int = 0
 
     def bdl_object(self) -> dict[str, Any]:
-        return {
-            "id": self.bdl_id,
-            "conference": self.conference,
-            "division": self.division,
-            "city": self.city,
-            "name": self.nickname,
-            "full_name": self.full_name,
-            "abbreviation": self.abbr,
-        }
+        return bdl_team_object(self)
 
     def played_on(self, day: date) -> bool:
         return bool(self.game_dates) and day in self.game_dates[-2:]
@@ -375,27 +366,14 @@ class _League:
 
     # -- league ---------------------------------------------------------------------------------------------
     def _teams(self) -> list[Team]:
-        with open(TEAMS_CSV, newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
-        teams = []
-        for row in rows:
-            teams.append(
-                Team(
-                    abbr=row["team_abbr"],
-                    full_name=row["full_name"],
-                    city=row["city"],
-                    nickname=row["nickname"],
-                    conference=row["conference"],
-                    division=row["division"],
-                    bdl_id=int(row["bdl_team_id"]),
-                    nba_id=int(row["nba_team_id"]),
-                    offense=float(self.rng.normal(1.0, 0.035)),
-                    defense=float(self.rng.normal(1.0, 0.03)),
-                )
+        return [
+            Team(
+                **asdict(ref),
+                offense=float(self.rng.normal(1.0, 0.035)),
+                defense=float(self.rng.normal(1.0, 0.03)),
             )
-        if len(teams) != 30:
-            raise ValueError(f"{TEAMS_CSV}: expected 30 teams, found {len(teams)}")
-        return teams
+            for ref in load_teams()
+        ]
 
     def _unique_name(self, taken: set[str]) -> tuple[str, str]:
         while True:
