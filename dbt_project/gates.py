@@ -60,28 +60,41 @@ def _describe_test(test: NodeOutcome) -> str:
 
 
 def feature_coverage(settings: Settings, dates: Sequence[date]) -> tuple[float | None, int, int]:
-    """(coverage, players with features, players with a pre-game line) over `dates`; None without a slate."""
-    features = f"{settings.schema('nba_precompute')}.ml_feature_store"
-    lines = f"{settings.schema('nba_analytics')}.player_prop_lines"
+    """(coverage, players with features, players on the slate) over `dates`; None without a slate.
+
+    The slate is every player with a pre-game points line on those dates who has played an earlier game (a
+    player with no history cannot have features: opening night is not a coverage failure)."""
     if not settings.is_duckdb:
         return None, 0, 0
+    analytics, precompute = settings.schema("nba_analytics"), settings.schema("nba_precompute")
     with connect(settings, read_only=True) as con:
-        if not (
-            table_exists(con, settings.schema("nba_precompute"), "ml_feature_store")
-            and table_exists(con, settings.schema("nba_analytics"), "player_prop_lines")
+        if not all(
+            table_exists(con, schema, table)
+            for schema, table in (
+                (precompute, "ml_feature_store"),
+                (analytics, "player_prop_lines"),
+                (analytics, "player_game_summary"),
+            )
         ):
             return None, 0, 0
         days = [d.isoformat() for d in dates]
         marks = ", ".join("?" for _ in days)
         slate, covered = con.execute(
             f"""
-            with slate as (
-                select distinct game_date, player_name_key from {lines}
+            with lines as (
+                select distinct game_date, player_name_key from {analytics}.player_prop_lines
                 where game_date in ({marks}) and market = 'player_points'
+            ),
+            slate as (
+                select lines.game_date, lines.player_name_key from lines
+                where exists (
+                    select 1 from {analytics}.player_game_summary as g
+                    where g.player_name_key = lines.player_name_key and g.game_date < lines.game_date and g.played
+                )
             )
             select count(*), count(f.player_name_key)
             from slate
-            left join (select distinct game_date, player_name_key from {features}) as f
+            left join (select distinct game_date, player_name_key from {precompute}.ml_feature_store) as f
                 using (game_date, player_name_key)
             """,
             [*days],

@@ -16,23 +16,17 @@ pytestmark = pytest.mark.e2e
 
 
 def _shift_box_score(row: dict) -> None:
-    """A different but still valid stat line: more of everything made, more minutes."""
-    row["fga"] += 4
-    row["fgm"] += 3
-    row["fg3a"] += 2
-    row["fg3m"] += 1
-    row["fta"] += 2
-    row["ftm"] += 2
+    """A different but still valid (and plausible: phase-3 range tests still pass) stat line."""
+    for made, attempted in (("fgm", "fga"), ("ftm", "fta")):
+        row[made] += 1
+        row[attempted] += 1
     row["pts"] = 2 * (row["fgm"] - row["fg3m"]) + 3 * row["fg3m"] + row["ftm"]
-    row["oreb"] += 1
-    row["dreb"] += 2
+    row["dreb"] += 1
     row["reb"] = row["oreb"] + row["dreb"]
-    row["ast"] += 2
-    row["stl"] += 1
-    row["blk"] += 1
-    row["turnover"] += 1
+    for stat in ("ast", "stl", "blk", "turnover"):
+        row[stat] += 1
     minutes, seconds = row["min"].split(":")
-    row["min"] = f"{min(int(minutes) + 6, 59):02d}:{seconds}"
+    row["min"] = f"{min(int(minutes) + 3, 59):02d}:{seconds}"
 
 
 def _rewrite_from(landing: Path, first_day: str) -> int:
@@ -74,9 +68,11 @@ def _features(env, day: str) -> list[tuple]:
         ]
         kept = [c for c in columns if not c.endswith("_at")]  # build timestamps, if any
         select = ", ".join(f'"{c}"' for c in kept)
-        return con.execute(
+        rows = con.execute(
             f"select {select} from {schema}.ml_feature_store where game_date = ? order by all", [day]
         ).fetchall()
+    # parallel aggregation may sum in another order: equal means equal to 9 decimals, not to the last bit
+    return [tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in rows]
 
 
 def test_future_stats_cannot_change_todays_features(tmp_path, demo_landing):

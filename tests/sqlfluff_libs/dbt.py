@@ -19,3 +19,11 @@ def type_string():
 
 def type_int():
     return "integer"
+
+
+def type_bigint():
+    return "bigint"
+
+
+def type_boolean():
+    return "boolean"

@@ -1,0 +1,171 @@
+{#
+  One row per team per scheduled game: what its opponents shot against it by zone, season to date, next to
+  the league average over the same games. Point in time: only shots of games strictly before the game date.
+  The season of a date is its year from August on, the previous year before. Empty when there is no
+  play-by-play (then the model still builds).
+#}
+{%- set zones = ['restricted_area', 'paint', 'mid_range', 'three'] %}
+with
+
+schedule as (
+    select * from {{ ref('stg_nbacom__schedule') }}
+),
+
+shots as (
+    select * from {{ ref('stg_bigdataball__shots') }}
+    where shot_zone is not null
+),
+
+shots_against as (
+    select
+        shots.nba_game_id,
+        shots.game_date,
+        case
+            when shots.team_abbr = schedule.home_team_abbr then schedule.away_team_abbr
+            else schedule.home_team_abbr
+        end as defense_team_abbr,
+        shots.shot_zone,
+        shots.is_made
+    from shots
+    inner join schedule
+        on
+            shots.nba_game_id = schedule.nba_game_id
+            and shots.team_abbr in (schedule.home_team_abbr, schedule.away_team_abbr)
+),
+
+team_game_zones as (
+    select
+        defense_team_abbr,
+        nba_game_id,
+        game_date,
+        case
+            when extract(month from game_date) >= 8 then extract(year from game_date)
+            else extract(year from game_date) - 1
+        end as season,
+        {%- for zone in zones %}
+            sum(case when shot_zone = '{{ zone }}' then 1 else 0 end) as {{ zone }}_attempts,
+            sum(case when shot_zone = '{{ zone }}' and is_made then 1 else 0 end) as {{ zone }}_makes,
+        {%- endfor %}
+        count(*) as shot_attempts
+    from shots_against
+    group by
+        defense_team_abbr,
+        nba_game_id,
+        game_date
+),
+
+-- season to date after each game, valid from the day after it up to the team's next game with shots
+cumulative as (
+    select
+        defense_team_abbr,
+        season,
+        game_date as last_game_date,
+        lead(game_date) over (partition by defense_team_abbr order by game_date, nba_game_id) as next_game_date,
+        count(*) over season_to_date as games,
+        {%- for zone in zones %}
+            cast(sum({{ zone }}_attempts) over season_to_date as {{ dbt.type_bigint() }}) as {{ zone }}_attempts,
+            cast(sum({{ zone }}_makes) over season_to_date as {{ dbt.type_bigint() }}) as {{ zone }}_makes,
+        {%- endfor %}
+        cast(sum(shot_attempts) over season_to_date as {{ dbt.type_bigint() }}) as shot_attempts
+    from team_game_zones
+    window season_to_date as (
+        partition by defense_team_abbr, season
+        order by game_date, nba_game_id
+        rows between unbounded preceding and current row
+    )
+),
+
+team_slate as (
+    select
+        game_date,
+        nba_game_id,
+        home_team_abbr as team_abbr
+    from schedule
+    union all
+    select
+        game_date,
+        nba_game_id,
+        away_team_abbr as team_abbr
+    from schedule
+),
+
+team_rows as (
+    select
+        team_slate.team_abbr,
+        team_slate.game_date,
+        team_slate.nba_game_id,
+        cumulative.season,
+        cumulative.last_game_date,
+        cumulative.games,
+        {%- for zone in zones %}
+            cumulative.{{ zone }}_attempts,
+            cumulative.{{ zone }}_makes,
+        {%- endfor %}
+        cumulative.shot_attempts
+    from team_slate
+    inner join cumulative
+        on
+            team_slate.team_abbr = cumulative.defense_team_abbr
+            and team_slate.game_date > cumulative.last_game_date
+            and (cumulative.next_game_date is null or team_slate.game_date <= cumulative.next_game_date)
+),
+
+-- league: every shot of the same season before the date
+league as (
+    select
+        team_rows.team_abbr,
+        team_rows.game_date,
+        {%- for zone in zones %}
+            sum(team_game_zones.{{ zone }}_attempts) as {{ zone }}_attempts,
+            sum(team_game_zones.{{ zone }}_makes) as {{ zone }}_makes,
+        {%- endfor %}
+        sum(team_game_zones.shot_attempts) as shot_attempts
+    from team_rows
+    inner join team_game_zones
+        on
+            team_rows.season = team_game_zones.season
+            and team_rows.game_date > team_game_zones.game_date
+    group by
+        team_rows.team_abbr,
+        team_rows.game_date
+),
+
+rates as (
+    select
+        team_rows.team_abbr,
+        team_rows.game_date,
+        team_rows.nba_game_id,
+        team_rows.last_game_date,
+        team_rows.games,
+        {%- for zone in zones %}
+            team_rows.{{ zone }}_attempts as {{ zone }}_attempts_allowed,
+            1.0 * team_rows.{{ zone }}_attempts / team_rows.shot_attempts as {{ zone }}_share_allowed,
+            1.0 * team_rows.{{ zone }}_makes / nullif(team_rows.{{ zone }}_attempts, 0) as {{ zone }}_fg_pct_allowed,
+            1.0 * league.{{ zone }}_attempts / league.shot_attempts as league_{{ zone }}_share,
+            1.0 * league.{{ zone }}_makes / nullif(league.{{ zone }}_attempts, 0) as league_{{ zone }}_fg_pct,
+        {%- endfor %}
+        team_rows.shot_attempts as shot_attempts_allowed
+    from team_rows
+    inner join league
+        on
+            team_rows.team_abbr = league.team_abbr
+            and team_rows.game_date = league.game_date
+)
+
+select
+    team_abbr,
+    game_date,
+    nba_game_id,
+    last_game_date,
+    games,
+    {%- for zone in zones %}
+        {{ zone }}_attempts_allowed,
+        {{ zone }}_share_allowed,
+        {{ zone }}_fg_pct_allowed,
+        league_{{ zone }}_share,
+        league_{{ zone }}_fg_pct,
+        {{ zone }}_share_allowed - league_{{ zone }}_share as {{ zone }}_share_vs_league,
+        {{ zone }}_fg_pct_allowed - league_{{ zone }}_fg_pct as {{ zone }}_fg_pct_vs_league,
+    {%- endfor %}
+    shot_attempts_allowed
+from rates
