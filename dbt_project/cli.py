@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -85,11 +86,19 @@ def run(
     landing_dir: LandingOpt = None,
     warehouse_dir: WarehouseOpt = None,
     exports_dir: ExportsOpt = None,
+    landing_url: Annotated[
+        str | None,
+        typer.Option(help="Replay from object storage (gs://bucket/prefix): the dates are mirrored into the "
+                     "landing directory first. Default: $NBA_PROPS_LANDING_URL."),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show dbt's own log output.")] = False,
 ) -> None:
     """Run phases 1-6 for a date or a range of dates (a range runs each phase once over all its dates)."""
     dates = resolve_dates(day, start, end)
-    _execute(_settings(target, landing_dir, warehouse_dir, exports_dir), dates, verbose)
+    settings = _settings(target, landing_dir, warehouse_dir, exports_dir)
+    if landing_url:
+        settings = replace(settings, landing_url=landing_url)
+    _execute(settings, dates, verbose)
 
 
 @app.command()

@@ -23,6 +23,7 @@ from ingestion.landing import LandingArea
 from ingestion.nbacom import nbacom_source
 from ingestion.odds_api import odds_api_source
 from ingestion.quarantine import Quarantine, rejected_rows_resource
+from ingestion.remote import sync_landing
 
 PIPELINE_NAME = "nba_props_replay"
 
@@ -73,11 +74,13 @@ def load_landing(settings: Settings, dates: Sequence[date], landing_dir: os.Path
     and then merges again, ending with the same rows as an uninterrupted run.
     """
     landing = LandingArea(Path(settings.landing_dir if landing_dir is None else landing_dir))
+    days = list(dates)
+    if settings.landing_url and landing_dir is None:
+        sync_landing(settings.landing_url, landing.root, days)
     landing.check()
     started = time.perf_counter()
     pipeline = make_pipeline(settings)
     quarantine = Quarantine()
-    days = list(dates)
     sources = [
         balldontlie_source(landing, days, quarantine),
         odds_api_source(landing, days, quarantine),

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,28 @@ def test_a_load_killed_midway_then_rerun_ends_like_an_uninterrupted_one(tmp_path
     assert _raw_counts(killed.settings) == expected
     load_landing(killed.settings, dates)
     assert _raw_counts(killed.settings) == expected
+
+
+def test_replay_from_object_storage_mirrors_the_dates_then_loads(tmp_path, demo_landing):
+    """An fsspec URL stands in for gs:// (memory:// is in-process: only the network is left out)."""
+    import fsspec
+
+    landing, game_dates = demo_landing
+    dates = game_dates[:2]
+    fs = fsspec.filesystem("memory")
+    for path in landing.rglob("*"):
+        if path.is_file() and (path.name == "_manifest.json" or path.parent.name in {d.isoformat() for d in dates}):
+            fs.pipe(f"/bucket/landing/{path.relative_to(landing).as_posix()}", path.read_bytes())
+
+    local = make_env(tmp_path / "local", landing, dates)
+    load_landing(local.settings, dates)
+    remote = make_env(tmp_path / "remote", tmp_path / "remote" / "mirror", dates)
+    settings = replace(remote.settings, landing_url="memory://bucket/landing")
+    for _ in range(2):  # a second sync replaces the day folders: nothing doubles
+        result = load_landing(settings, dates)
+        assert _raw_counts(settings) == _raw_counts(local.settings)
+    assert sum(result.rows.values()) > 1000
+    assert (tmp_path / "remote" / "mirror" / "balldontlie" / dates[0].isoformat() / "games.json").exists()
+
+    with pytest.raises(Exception, match="landing URL not found: memory://bucket/nowhere"):
+        load_landing(replace(settings, landing_url="memory://bucket/nowhere"), dates)
