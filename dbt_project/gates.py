@@ -39,7 +39,7 @@ def model_health(outcome: BuildOutcome) -> dict[str, list[str]]:
     for node in models.values():
         if node.status != "success":
             problems[node.name].append(f"model {node.status}" + (f": {node.message}" if node.message else ""))
-    for test in outcome.of_type("test"):
+    for test in [*outcome.of_type("test"), *outcome.of_type("unit_test")]:
         if not test.failed:
             continue
         for model_id in _tested_models(test, models):

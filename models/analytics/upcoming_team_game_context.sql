@@ -14,10 +14,6 @@
 
 with
 
-schedule as (
-    select * from {{ ref('stg_nbacom__schedule') }}
-),
-
 team_offense as (
     select * from {{ ref('team_offense_game_summary') }}
 ),
@@ -35,23 +31,7 @@ injuries as (
 ),
 
 team_slate as (
-    select
-        nba_game_id,
-        game_date,
-        tipoff_at,
-        home_team_abbr as team_abbr,
-        away_team_abbr as opponent_abbr,
-        true as is_home
-    from schedule
-    union all
-    select
-        nba_game_id,
-        game_date,
-        tipoff_at,
-        away_team_abbr as team_abbr,
-        home_team_abbr as opponent_abbr,
-        false as is_home
-    from schedule
+    select * from {{ ref('int_team_schedule') }}
 ),
 
 with_rest as (

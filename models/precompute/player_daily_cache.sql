@@ -20,10 +20,6 @@ played_games as (
     where played
 ),
 
-schedule as (
-    select * from {{ ref('stg_nbacom__schedule') }}
-),
-
 numbered_games as (
     select
         player_id,
@@ -77,21 +73,7 @@ rolling as (
 ),
 
 team_slate as (
-    select
-        game_date,
-        nba_game_id,
-        home_team_abbr as team_abbr,
-        away_team_abbr as opponent_abbr,
-        true as is_home
-    from schedule
-    union all
-    select
-        game_date,
-        nba_game_id,
-        away_team_abbr as team_abbr,
-        home_team_abbr as opponent_abbr,
-        false as is_home
-    from schedule
+    select * from {{ ref('int_team_schedule') }}
 ),
 
 cache_rows as (

@@ -76,17 +76,7 @@ cumulative as (
 ),
 
 team_slate as (
-    select
-        game_date,
-        nba_game_id,
-        home_team_abbr as team_abbr
-    from schedule
-    union all
-    select
-        game_date,
-        nba_game_id,
-        away_team_abbr as team_abbr
-    from schedule
+    select * from {{ ref('int_team_schedule') }}
 ),
 
 team_rows as (
