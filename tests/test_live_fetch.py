@@ -348,6 +348,26 @@ def test_new_field_in_payload_loads_as_new_column(settings: Settings, rsps: resp
     assert "plus_minus" in raw_columns(settings, "box_scores")
 
 
+def test_changed_type_of_a_key_field_is_quarantined_not_coerced(
+    settings: Settings, rsps: responses.RequestsMock
+) -> None:
+    mock_games(rsps, [game(18400001)])
+    mock_stats(rsps, None, [stat(1), stat(2), {**stat(3), "id": "3"}, {**stat(4), "min": "-12:00"}], None)
+
+    fetch_bdl(settings)
+
+    for _ in range(2):  # loading twice: quarantine entries are not duplicated either
+        result = load_landing(settings, [DAY])
+        assert result.rejected == {"box_scores": 2}
+        assert raw_counts(settings) == {"box_scores": 2, "games": 1, "rejected_rows": 2}
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        rejected = con.execute(
+            f"select locator, field, reason from {settings.schema('nba_raw')}.rejected_rows order by locator"
+        ).fetchall()
+    assert [(loc, field) for loc, field, _ in rejected] == [("data[2]", "id"), ("data[3]", "min")]
+    assert "expected an integer, got str '3'" in rejected[0][2]
+
+
 @pytest.mark.parametrize(
     ("source", "variable"),
     [("balldontlie", "SOURCES__BALLDONTLIE__API_KEY"), ("odds_api", "SOURCES__ODDS_API__API_KEY")],
