@@ -9,7 +9,8 @@ import pandas as pd
 
 from dbt_project.settings import Settings, project_vars
 from dbt_project.warehouse import connect
-from ml.systems import RollingL10
+from ml.calibration import load_residuals, residuals_before
+from ml.systems import MeanBaseline, build_systems
 
 TABLE = "player_prop_predictions"
 COLUMNS = [
@@ -57,7 +58,7 @@ def load_inputs(settings: Settings, game_date: date) -> pd.DataFrame:
             f"""
             select
                 f.game_date, f.player_id, f.player_name, f.team_abbr, f.feature_version,
-                f.points_avg_l10, f.points_std_l10, f.points_avg_season,
+                f.points_avg_l10, f.points_std_l10, f.points_avg_season, f.points_std_season,
                 f.games_played_season as games_played_total,
                 l.market, l.bookmaker, l.line, l.over_price, l.under_price, l.no_vig_over_probability
             from {precompute}.ml_feature_store as f
@@ -71,6 +72,10 @@ def load_inputs(settings: Settings, game_date: date) -> pd.DataFrame:
 
 
 def recommend(prob_over: np.ndarray, no_vig_over: np.ndarray, min_edge: float) -> tuple[np.ndarray, np.ndarray]:
+    """OVER / UNDER / PASS per row, shared by every system: a side is recommended when our probability of it
+    beats the book's no-vig probability by at least ``min_edge``; edge is that margin for the chosen side
+    (the over margin for PASS). Rows without a no-vig probability are PASS."""
+    no_vig_over = np.asarray(no_vig_over, dtype=float)
     over_edge = prob_over - no_vig_over
     under_edge = (1.0 - prob_over) - (1.0 - no_vig_over)
     rec = np.where(over_edge >= min_edge, "OVER", np.where(under_edge >= min_edge, "UNDER", "PASS"))
@@ -81,48 +86,50 @@ def recommend(prob_over: np.ndarray, no_vig_over: np.ndarray, min_edge: float) -
 def predict_date(settings: Settings, game_date: date, run_id: str) -> int:
     """Predict one date with every system and replace that date's rows for each system/version atomically."""
     params = project_vars(settings.project_dir)
-    systems = [
-        RollingL10(
-            default_sd=float(params.get("default_points_sd", 6.0)),
-            min_games_for_own_spread=int(params.get("min_games_for_own_spread", 5)),
-        )
-    ]
+    systems = build_systems(params)
     min_edge = float(params.get("min_edge", 0.03))
     inputs = load_inputs(settings, game_date)
     ensure_table(settings)
     table = f"{settings.schema('nba_predictions')}.{TABLE}"
     written = 0
-    with connect(settings) as con:
-        for system in systems:
-            frame = inputs.copy()
-            if not frame.empty:
-                out = system.predict(frame)
-                frame["predicted_value"] = out["predicted_value"]
-                frame["prob_over"] = out["prob_over"]
-                rec, edge = recommend(
-                    frame["prob_over"].to_numpy(float), frame["no_vig_over_probability"].to_numpy(float), min_edge
-                )
-                frame["recommendation"], frame["edge"] = rec, edge
-                frame["confidence"] = np.maximum(frame["prob_over"], 1.0 - frame["prob_over"])
-            frame["system"], frame["model_version"] = system.name, system.model_version
-            frame["run_id"], frame["created_at"] = run_id, datetime.now(timezone.utc).replace(tzinfo=None)
-            for col in COLUMNS:
-                if col not in frame:
-                    frame[col] = None
-            rows = frame[COLUMNS]
-            con.execute("begin transaction")
-            try:
-                con.execute(
-                    f"delete from {table} where game_date = ? and system = ? and model_version = ?",
-                    [game_date, system.name, system.model_version],
-                )
-                if not rows.empty:
-                    con.register("new_predictions", rows)
-                    con.execute(f"insert into {table} ({', '.join(COLUMNS)}) select * from new_predictions")
-                    con.unregister("new_predictions")
-                con.execute("commit")
-            except Exception:
-                con.execute("rollback")
-                raise
-            written += len(rows)
+    for system in systems:
+        frame = inputs[inputs[system.mean_column].notna()].copy()
+        if not frame.empty:
+            residuals = residuals_before(load_residuals(settings, system.mean_column, game_date), game_date)
+            out = system.predict(frame, residuals)
+            frame["predicted_value"] = out["predicted_value"]
+            frame["prob_over"] = out["prob_over"]
+            rec, edge = recommend(
+                frame["prob_over"].to_numpy(float), frame["no_vig_over_probability"].to_numpy(float), min_edge
+            )
+            frame["recommendation"], frame["edge"] = rec, edge
+            frame["confidence"] = np.maximum(frame["prob_over"], 1.0 - frame["prob_over"])
+        written += _replace(settings, table, game_date, system, frame, run_id)
     return written
+
+
+def _replace(settings: Settings, table: str, game_date: date, system: MeanBaseline, frame: pd.DataFrame,
+             run_id: str) -> int:
+    """Replace one date's rows of one system/model version with ``frame`` in one transaction."""
+    frame["system"], frame["model_version"] = system.name, system.model_version
+    frame["run_id"], frame["created_at"] = run_id, datetime.now(timezone.utc).replace(tzinfo=None)
+    for col in COLUMNS:
+        if col not in frame:
+            frame[col] = None
+    rows = frame[COLUMNS]
+    with connect(settings) as con:
+        con.execute("begin transaction")
+        try:
+            con.execute(
+                f"delete from {table} where game_date = ? and system = ? and model_version = ?",
+                [game_date, system.name, system.model_version],
+            )
+            if not rows.empty:
+                con.register("new_predictions", rows)
+                con.execute(f"insert into {table} ({', '.join(COLUMNS)}) select * from new_predictions")
+                con.unregister("new_predictions")
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+    return len(rows)

@@ -1,0 +1,55 @@
+"""Walk-forward residual calibration for the baseline systems.
+
+A system's residual for a past game is actual points - the system's predicted mean for that game, where
+the prediction is the feature-store value of that game's date (point-in-time: built only from earlier
+games). Calibrating a prediction for date D uses residuals of games strictly before D only, so nothing from
+D or later (not even D's finished games on a re-run) leaks into D's probabilities.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from dbt_project.settings import Settings
+from dbt_project.warehouse import connect
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def load_residuals(settings: Settings, mean_column: str, before: date) -> pd.DataFrame:
+    """(game_date, residual) of every played game strictly before ``before``: points - ``mean_column``."""
+    if not _IDENTIFIER.match(mean_column):
+        raise ValueError(f"not a column name: {mean_column!r}")
+    precompute, analytics = settings.schema("nba_precompute"), settings.schema("nba_analytics")
+    with connect(settings) as con:
+        return con.execute(
+            f"""
+            select f.game_date, cast(s.points as double) - f.{mean_column} as residual
+            from {precompute}.ml_feature_store as f
+            inner join {analytics}.player_game_summary as s
+                on s.player_id = f.player_id and s.game_date = f.game_date
+            where f.game_date < ? and s.played and s.points is not null and f.{mean_column} is not null
+            order by f.game_date
+            """,
+            [before],
+        ).df()
+
+
+def residuals_before(residuals: pd.DataFrame, game_date: date) -> np.ndarray:
+    """The residuals usable for a prediction on ``game_date``: those of games strictly before it."""
+    if residuals.empty:
+        return np.empty(0)
+    dates = pd.to_datetime(residuals["game_date"]).dt.date
+    return residuals.loc[dates < game_date, "residual"].to_numpy(float)
+
+
+def empirical_prob_over(predicted: np.ndarray, line: np.ndarray, residuals: np.ndarray) -> np.ndarray:
+    """P(actual > line) = share of past residuals r with predicted + r > line (non-increasing in line)."""
+    ordered = np.sort(np.asarray(residuals, dtype=float))
+    threshold = np.asarray(line, dtype=float) - np.asarray(predicted, dtype=float)
+    above = len(ordered) - np.searchsorted(ordered, threshold, side="right")
+    return above / len(ordered)
