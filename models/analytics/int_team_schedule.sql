@@ -1,18 +1,26 @@
 {{ config(materialized='view') }}
 {#
   The schedule from each team's side: one row per team per scheduled game, with its opponent and venue.
-  Shared by the models that attach anything to "the team's game on date D".
+  Shared by the models that attach anything to "the team's game on date D". season: the start year of the
+  season the date falls in (August starts a new one), as in the box scores.
 #}
 with
 
 schedule as (
-    select * from {{ ref('stg_nbacom__schedule') }}
+    select
+        *,
+        cast(
+            extract(year from game_date) - case when extract(month from game_date) < 8 then 1 else 0 end
+            as {{ dbt.type_int() }}
+        ) as season
+    from {{ ref('stg_nbacom__schedule') }}
 ),
 
 home_side as (
     select
         nba_game_id,
         game_date,
+        season,
         tipoff_at,
         home_team_abbr as team_abbr,
         away_team_abbr as opponent_abbr,
@@ -24,6 +32,7 @@ away_side as (
     select
         nba_game_id,
         game_date,
+        season,
         tipoff_at,
         away_team_abbr as team_abbr,
         home_team_abbr as opponent_abbr,

@@ -205,30 +205,8 @@ roster as (
         )
 ),
 
-player_minutes as (
-    select
-        team_context.nba_game_id,
-        team_context.team_abbr,
-        player_games.player_name_key,
-        sum(player_games.minutes) as minutes,
-        cast(sum(case when player_games.played then 1 else 0 end) as {{ dbt.type_int() }}) as games_played
-    from team_context
-    inner join player_games
-        on
-            team_context.team_abbr = player_games.team_abbr
-            and team_context.season = player_games.season
-            and team_context.game_date > player_games.game_date
-    group by team_context.nba_game_id, team_context.team_abbr, player_games.player_name_key
-),
-
 player_minutes_share as (
-    select
-        nba_game_id,
-        team_abbr,
-        player_name_key,
-        games_played,
-        minutes / nullif(sum(minutes) over (partition by nba_game_id, team_abbr), 0) as minutes_share
-    from player_minutes
+    select * from {{ ref('int_player_minutes_share') }}
 ),
 
 report_dates as (

@@ -22,10 +22,6 @@ team_defense as (
     select * from {{ ref('team_defense_game_summary') }}
 ),
 
-player_games as (
-    select * from {{ ref('player_game_summary') }}
-),
-
 injuries as (
     select * from {{ ref('stg_nbacom__injury_report') }}
 ),
@@ -39,10 +35,7 @@ with_rest as (
         nba_game_id,
         game_date,
         tipoff_at,
-        cast(
-            extract(year from game_date) - case when extract(month from game_date) < 8 then 1 else 0 end
-            as {{ dbt.type_int() }}
-        ) as season,
+        season,
         team_abbr,
         opponent_abbr,
         is_home,
@@ -89,28 +82,8 @@ team_form as (
     group by with_rest.nba_game_id, with_rest.team_abbr
 ),
 
-player_minutes as (
-    select
-        with_rest.nba_game_id,
-        with_rest.team_abbr,
-        player_games.player_name_key,
-        sum(player_games.minutes) as minutes
-    from with_rest
-    inner join player_games
-        on
-            with_rest.team_abbr = player_games.team_abbr
-            and with_rest.season = player_games.season
-            and with_rest.game_date > player_games.game_date
-    group by with_rest.nba_game_id, with_rest.team_abbr, player_games.player_name_key
-),
-
 player_minutes_share as (
-    select
-        nba_game_id,
-        team_abbr,
-        player_name_key,
-        minutes / nullif(sum(minutes) over (partition by nba_game_id, team_abbr), 0) as minutes_share
-    from player_minutes
+    select * from {{ ref('int_player_minutes_share') }}
 ),
 
 report_dates as (
