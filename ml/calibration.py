@@ -53,3 +53,27 @@ def empirical_prob_over(predicted: np.ndarray, line: np.ndarray, residuals: np.n
     threshold = np.asarray(line, dtype=float) - np.asarray(predicted, dtype=float)
     above = len(ordered) - np.searchsorted(ordered, threshold, side="right")
     return above / len(ordered)
+
+
+def load_prediction_residuals(settings: Settings, system: str, model_version: str, before: date) -> pd.DataFrame:
+    """(game_date, residual) of a model system's own stored predictions (out of sample: each was made with a
+    model trained before its date) of played games strictly before ``before``, one per player and date."""
+    predictions = f"{settings.schema('nba_predictions')}.player_prop_predictions"
+    analytics = settings.schema("nba_analytics")
+    with connect(settings) as con:
+        return con.execute(
+            f"""
+            select p.game_date, cast(s.points as double) - p.predicted_value as residual
+            from (
+                select game_date, player_id, any_value(predicted_value) as predicted_value
+                from {predictions}
+                where system = ? and model_version = ? and market = 'player_points' and game_date < ?
+                group by game_date, player_id
+            ) as p
+            inner join {analytics}.player_game_summary as s
+                on s.player_id = p.player_id and s.game_date = p.game_date
+            where s.played and s.points is not null
+            order by p.game_date, p.player_id
+            """,
+            [system, model_version, before],
+        ).df()

@@ -9,8 +9,9 @@ import pandas as pd
 
 from dbt_project.settings import Settings, project_vars
 from dbt_project.warehouse import connect
-from ml.calibration import load_residuals, residuals_before
-from ml.systems import MeanBaseline, build_systems
+from ml import xgb
+from ml.calibration import load_prediction_residuals, load_residuals, residuals_before
+from ml.systems import Ensemble, MeanBaseline, XGBoostPoints, build_systems
 
 TABLE = "player_prop_predictions"
 COLUMNS = [
@@ -83,19 +84,48 @@ def recommend(prob_over: np.ndarray, no_vig_over: np.ndarray, min_edge: float) -
     return rec, edge
 
 
-def predict_date(settings: Settings, game_date: date, run_id: str) -> int:
-    """Predict one date with every system and replace that date's rows for each system/version atomically."""
-    params = project_vars(settings.project_dir)
+def _add_mean(settings: Settings, game_date: date, system: MeanBaseline, inputs: pd.DataFrame,
+              mean_columns: dict[str, str]) -> None:
+    """Fill ``system.mean_column`` of the model systems (the baselines read theirs from the feature store):
+    xgboost's prediction per player, or the ensemble's average of its components' means (where the required
+    component predicts)."""
+    if isinstance(system, XGBoostPoints):
+        predicted = xgb.predict_points(settings, system, game_date)
+        inputs[system.mean_column] = inputs["player_id"].map(predicted).astype(float)
+    elif isinstance(system, Ensemble):
+        columns = [mean_columns[name] for name in system.components if name in mean_columns]
+        required = mean_columns.get(system.required)
+        if columns and required in inputs:
+            inputs[system.mean_column] = inputs[columns].mean(axis=1).where(inputs[required].notna())
+        else:
+            inputs[system.mean_column] = np.nan
+
+
+def _residuals(settings: Settings, system: MeanBaseline, game_date: date) -> np.ndarray:
+    if isinstance(system, (XGBoostPoints, Ensemble)):
+        past = load_prediction_residuals(settings, system.name, system.model_version, game_date)
+    else:
+        past = load_residuals(settings, system.mean_column, game_date)
+    return residuals_before(past, game_date)
+
+
+def predict_date(settings: Settings, game_date: date, run_id: str, params: dict | None = None) -> int:
+    """Predict one date with every system and replace that date's rows for each system/version atomically.
+    ``params`` override the project vars (dbt_project.yml)."""
+    params = {**project_vars(settings.project_dir), **(params or {})}
     systems = build_systems(params)
     min_edge = float(params.get("min_edge", 0.03))
     inputs = load_inputs(settings, game_date)
     ensure_table(settings)
     table = f"{settings.schema('nba_predictions')}.{TABLE}"
+    mean_columns = {system.name: system.mean_column for system in systems}
     written = 0
     for system in systems:
+        if system.mean_column not in inputs:
+            _add_mean(settings, game_date, system, inputs, mean_columns)
         frame = inputs[inputs[system.mean_column].notna()].copy()
         if not frame.empty:
-            residuals = residuals_before(load_residuals(settings, system.mean_column, game_date), game_date)
+            residuals = _residuals(settings, system, game_date)
             out = system.predict(frame, residuals)
             frame["predicted_value"] = out["predicted_value"]
             frame["prob_over"] = out["prob_over"]

@@ -81,8 +81,48 @@ def season_avg(**kwargs) -> MeanBaseline:
     )
 
 
-# every system predict_date runs, by name
-REGISTRY = {"rolling_l10": rolling_l10, "season_avg": season_avg}
+@dataclass(frozen=True)
+class XGBoostPoints(MeanBaseline):
+    """Gradient-boosted trees on the feature store (``ml.xgb``, walk-forward). ``predict_date`` puts the
+    model's prediction in ``mean_column``; P(over) is calibrated like the baselines but on this system's own
+    out-of-sample residuals (its stored predictions of earlier dates vs actuals)."""
+
+    n_estimators: int = 200
+    max_depth: int = 4
+    learning_rate: float = 0.05
+    n_jobs: int = 2
+    random_state: int = 20251021
+    min_train_rows: int = 500
+    retrain_days: int = 7
+
+
+@dataclass(frozen=True)
+class Ensemble(MeanBaseline):
+    """The mean of the ``components``' predicted means for the same player and date (rows with a
+    ``required`` prediction only); calibrated on its own stored past residuals."""
+
+    components: tuple[str, ...] = ()
+    required: str = "xgboost"
+
+
+def xgboost(min_train_rows: int = 500, retrain_days: int = 7, **kwargs) -> XGBoostPoints:
+    """XGBRegressor on the ml_feature_store v2 numeric features and the consensus pre-game line."""
+    return XGBoostPoints(
+        name="xgboost", model_version="xgboost-v1", mean_column="xgboost_points", sd_column="points_std_l10",
+        min_train_rows=min_train_rows, retrain_days=retrain_days, **kwargs,
+    )
+
+
+def ensemble(**kwargs) -> Ensemble:
+    """The average of the baselines' and xgboost's means, where xgboost predicts."""
+    return Ensemble(
+        name="ensemble", model_version="ensemble-v1", mean_column="ensemble_points", sd_column="points_std_l10",
+        components=("rolling_l10", "season_avg", "xgboost"), **kwargs,
+    )
+
+
+# every system predict_date runs, by name, in order (an ensemble after its components)
+REGISTRY = {"rolling_l10": rolling_l10, "season_avg": season_avg, "xgboost": xgboost, "ensemble": ensemble}
 
 
 def build_systems(params: dict) -> list[MeanBaseline]:
@@ -92,4 +132,11 @@ def build_systems(params: dict) -> list[MeanBaseline]:
         "min_games_for_own_spread": int(params.get("min_games_for_own_spread", 5)),
         "min_residuals": int(params.get("min_calibration_residuals", 200)),
     }
-    return [factory(**kwargs) for factory in REGISTRY.values()]
+    model_kwargs = {
+        "min_train_rows": int(params.get("xgb_min_train_rows", 500)),
+        "retrain_days": int(params.get("xgb_retrain_days", 7)),
+    }
+    return [
+        factory(**kwargs, **model_kwargs) if factory is xgboost else factory(**kwargs)
+        for factory in REGISTRY.values()
+    ]
