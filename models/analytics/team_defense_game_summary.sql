@@ -27,16 +27,13 @@ team_offense as (
 ),
 
 box_scores as (
+    -- position_group (G/F/C from the box-score position) is defined once, in player_game_summary
     select
         game_id,
         team_abbr,
         points,
-        case upper(substr(trim(position), 1, 1))
-            when 'G' then 'G'
-            when 'F' then 'F'
-            when 'C' then 'C'
-        end as position_group
-    from {{ ref('stg_balldontlie__player_box_scores') }}
+        position_group
+    from {{ ref('player_game_summary') }}
 ),
 
 scoring_by_position as (
