@@ -61,11 +61,14 @@ def _settings(target: str, landing_dir: Path | None, warehouse_dir: Path | None,
                              exports_dir=exports_dir)
 
 
-def _execute(settings: Settings, dates: list[date], verbose: bool) -> None:
-    from dbt_project.runner import PipelineRunner, RunLockedError
+def _execute(settings: Settings, dates: list[date], verbose: bool, phases: tuple[int, ...] | None = None,
+             allow_degraded: bool = False) -> None:
+    from dbt_project.runner import ALL_PHASES, PipelineRunner, RunLockedError
 
     try:
-        result = PipelineRunner(settings, verbose=verbose, console=console).run(dates)
+        result = PipelineRunner(settings, verbose=verbose, console=console).run(
+            dates, phases or ALL_PHASES, allow_degraded=allow_degraded
+        )
     except RunLockedError as exc:
         console.print(f"[red]refused:[/] {exc}")
         raise typer.Exit(3) from exc
@@ -99,6 +102,24 @@ def run(
     if landing_url:
         settings = replace(settings, landing_url=landing_url)
     _execute(settings, dates, verbose)
+
+
+@app.command()
+def predict(
+    day: Annotated[str | None, typer.Option("--date", help="Predict one date (YYYY-MM-DD).")] = None,
+    start: Annotated[str | None, typer.Option(help="First date of a range.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last date of a range (inclusive).")] = None,
+    allow_degraded: Annotated[bool, typer.Option(
+        "--allow-degraded", help="Predict even where the P4->P5 gate failed (the run is recorded degraded).")] = False,
+    target: TargetOpt = "dev",
+    warehouse_dir: WarehouseOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show dbt's own log output.")] = False,
+) -> None:
+    """Phase 5 alone: predict (every system, every market) and grade. Refuses, exit 1, for dates whose latest
+    phase 4 run failed the P4->P5 gate (or never ran), naming the failed checks."""
+    dates = resolve_dates(day, start, end)
+    _execute(_settings(target, None, warehouse_dir, None), dates, verbose, phases=(5,),
+             allow_degraded=allow_degraded)
 
 
 @app.command()
@@ -148,6 +169,38 @@ def demo(
     console.print(f"exports:   {settings.exports_dir}/<date>/predictions.json")
     if settings.is_duckdb:
         console.print(f"warehouse: {settings.duckdb_path}  (dbt target {settings.target})")
+
+
+@app.command()
+def evaluate(
+    data_dir: Annotated[Path, typer.Option(help="Folder with player_box_scores, games, props_points_lines .parquet.")],
+    start: Annotated[str, typer.Option(help="First game date scored (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option(help="Last game date scored; nothing later is loaded.")],
+    out: Annotated[Path, typer.Option(help="Result JSON; FILE.md and FILE_reliability.png are written beside it.")],
+    work_dir: Annotated[Path, typer.Option(help="Landing + warehouse of the eval target (rebuilt each time).")] = Path(
+        "eval_work"),
+    history_seasons: Annotated[int, typer.Option(min=0, max=5, help="Earlier seasons loaded for training.")] = 1,
+) -> None:
+    """Walk-forward evaluation on real data: replay DIR into the eval target, predict every date of the season
+    with models trained only on earlier games, score games in [start, end] against the books' lines."""
+    from ingestion.convert import ConvertError
+    from ml.evaluate import EvalConfig, EvaluationError
+    from ml.evaluate import evaluate as run_evaluation
+
+    first, last = parse_date(start, "--start"), parse_date(end, "--end")
+    if last < first:
+        raise typer.BadParameter(f"--end {last} is before --start {first}", param_hint="--end")
+    cfg = EvalConfig(data_dir=data_dir, start=first, end=last, out=out, work_dir=work_dir,
+                     history_seasons=history_seasons)
+    try:
+        result = run_evaluation(cfg, console=console)
+    except (EvaluationError, ConvertError, FileExistsError) as exc:
+        console.print(f"[red]evaluation failed:[/] {exc}")
+        raise typer.Exit(1) from exc
+    summary = {name: {k: s[k] for k in ("n", "mae", "mae_over_line", "n_picks", "hit_rate", "ece", "roi_at_price")}
+               for name, s in result["systems"].items()}
+    typer.echo(json.dumps({"book_line_mae": result["book_line_mae"], "systems": summary}, indent=2))
+    console.print(f"wrote {out}, {result['report']}, {result['reliability_png']}")
 
 
 @landing_app.command("demo")
@@ -203,16 +256,17 @@ def landing_from_parquet(
     out: Annotated[Path, typer.Option(help="Landing directory to write.")] = Path("landing"),
     start: Annotated[str | None, typer.Option(help="First game date (default: the season's first).")] = None,
     end: Annotated[str | None, typer.Option(help="Last game date (default: the season's last).")] = None,
-    season: Annotated[str, typer.Option(help="Season to convert, as in the files' season column.")] = "2025-26",
+    season: Annotated[list[str] | None, typer.Option(
+        help="Season to convert, as in the files' season column (default 2025-26); repeat for several.")] = None,
 ) -> None:
-    """Convert a season held in parquet files into API-shaped landing files (no pipeline run)."""
+    """Convert seasons held in parquet files into API-shaped landing files (no pipeline run)."""
     from ingestion.convert import ConvertError, convert_parquet
 
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     if first and last and last < first:
         raise typer.BadParameter(f"--end {last} is before --start {first}", param_hint="--end")
     try:
-        manifest = convert_parquet(data_dir, out, first, last, season)
+        manifest = convert_parquet(data_dir, out, first, last, sorted(season or ["2025-26"]))
     except (ConvertError, FileExistsError) as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc

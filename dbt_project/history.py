@@ -107,3 +107,25 @@ def status(settings: Settings) -> dict[str, Any]:
         for r in rows
     ]
     return {"target": settings.target, "warehouse": str(settings.duckdb_path), "runs": runs, "phases": phases}
+
+
+def latest_phase_outcomes(settings: Settings, phase: int, dates: list[date]) -> dict[date, tuple[str, str]]:
+    """date -> (status, message) of the latest recorded run of ``phase`` covering that date (dates never run
+    are absent)."""
+    if not dates or not settings.duckdb_path.exists():
+        return {}
+    with connect(settings, read_only=True) as con:
+        if not table_exists(con, settings.schema("nba_monitoring"), TABLE):
+            return {}
+        rows = con.execute(
+            f"""
+            select run_date, status, message from (
+                select *, row_number() over (partition by run_date order by finished_at desc, run_id desc) as rn
+                from {_qualified(settings)}
+                where phase = ? and run_date between ? and ?
+            ) where rn = 1
+            """,
+            [phase, min(dates), max(dates)],
+        ).fetchall()
+    wanted = set(dates)
+    return {r[0]: (r[1], r[2]) for r in rows if r[0] in wanted}

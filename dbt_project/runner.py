@@ -12,7 +12,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -27,6 +27,7 @@ from dbt_project.gates import precompute_circuit_breaker
 from dbt_project.history import PHASE_NAMES, PhaseRecord
 from dbt_project.settings import Settings
 
+ALL_PHASES = (1, 2, 3, 4, 5, 6)
 STATUS_COLOURS = {"success": "green", "degraded": "yellow", "failed": "red", "skipped": "yellow"}
 
 
@@ -154,18 +155,37 @@ class PipelineRunner:
         tests = len(outcome.of_type("test"))
         return f"built {len(outcome.of_type('model'))} models, {tests} tests; {decision.message}", details
 
+    def _precompute_gate(self, dates: list[date]) -> dict[str, Any]:
+        """When phase 5 runs without phase 4 in the same run (`nba-props predict`): the P4 -> P5 gate as run
+        history recorded it for each date. A date whose latest phase 4 failed, was skipped or never ran
+        refuses, naming the failed checks, unless allow_degraded (then the run is recorded as degraded)."""
+        outcomes = history.latest_phase_outcomes(self.settings, 4, dates)
+        closed = {
+            d.isoformat(): (outcomes[d][1] if d in outcomes else "phase 4 has never run for this date")
+            for d in dates
+            if d not in outcomes or outcomes[d][0] not in ("success", "degraded")
+        }
+        if not closed:
+            return {}
+        first = next(iter(closed.items()))
+        summary = f"P4->P5 gate failed for {len(closed)} date(s), e.g. {first[0]}: {first[1]}"
+        if not self.allow_degraded:
+            raise PredictRefused(f"refused: {summary} (rerun phase 4, or pass --allow-degraded)", closed)
+        return {"status": "degraded", "gate_overridden": closed, "note": f"--allow-degraded: {summary}"}
+
     def _predict(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
         from ml.predict import ensure_table, predict_date
 
+        gate = self._precompute_gate(dates) if 4 not in self._phases else {}
         ensure_table(self.settings)
         per_date = {d.isoformat(): predict_date(self.settings, d, self.run_id) for d in dates}
         outcome = self.dbt.build("phase5", self._vars)
         if not outcome.success:
             raise GateClosed(outcome, {"predictions": per_date})
-        return f"wrote {sum(per_date.values())} predictions, graded", {
-            "predictions": per_date,
-            "dbt": outcome.summary(),
-        }
+        message = f"wrote {sum(per_date.values())} predictions, graded"
+        if gate:
+            message += f"; {gate['note']}"
+        return message, {**gate, "predictions": per_date, "dbt": outcome.summary()}
 
     def _publish(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
         outcome = self.dbt.build("phase6", self._vars)
@@ -175,8 +195,13 @@ class PipelineRunner:
         return f"exported {len(paths)} predictions.json", {"exports": paths, "dbt": outcome.summary()}
 
     # -- orchestration ------------------------------------------------------------------------------------
-    def run(self, dates: list[date]) -> RunResult:
+    def run(self, dates: list[date], phases: Sequence[int] = ALL_PHASES, allow_degraded: bool = False) -> RunResult:
+        """Run ``phases`` (default all, in order) for ``dates``. Phases not selected are not recorded."""
+        if not phases or set(phases) - set(ALL_PHASES):
+            raise ValueError(f"phases must be a non-empty subset of {ALL_PHASES}, not {phases}")
         with run_lock(self.settings):
+            self._phases = tuple(sorted(set(phases)))
+            self.allow_degraded = allow_degraded
             return self._run(dates)
 
     def _run(self, dates: list[date]) -> RunResult:
@@ -197,6 +222,8 @@ class PipelineRunner:
         self.console.print(f"[bold]nba-props run[/] {self.run_id} target={self.settings.target} dates={label}")
         blocked_by: int | None = None
         for phase, body in bodies.items():
+            if phase not in self._phases:
+                continue
             t0, began = time.perf_counter(), _now()
             if blocked_by is not None:
                 status, message, details = "skipped", f"not run: phase {blocked_by} failed its gate", {}
@@ -204,6 +231,9 @@ class PipelineRunner:
                 try:
                     message, details = body(dates)
                     status = "degraded" if details.get("status") == "degraded" else "success"
+                except PredictRefused as refused:
+                    status, details, message = "failed", {"gate_closed": refused.closed}, str(refused)
+                    blocked_by = phase
                 except GateClosed as gate:
                     status, details = "failed", {**gate.details, "dbt": gate.outcome.summary()}
                     message = f"phase {phase} gate failed: {gate.reason or _describe_failure(gate.outcome)}"
@@ -226,6 +256,12 @@ class PipelineRunner:
             result.phases.append(PhaseResult(0, "failed", monitoring.seconds, _describe_failure(monitoring)))
         result.seconds = time.perf_counter() - started
         return result
+
+
+class PredictRefused(Exception):
+    def __init__(self, message: str, closed: dict[str, str]) -> None:
+        super().__init__(message)
+        self.closed = closed
 
 
 class GateClosed(Exception):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_DIR = Path(os.environ.get("NBA_PROPS_PROJECT_DIR", Path(__file__).resolve().parents[1]))
-DUCKDB_TARGETS = {"dev": "nba_props.duckdb", "test": "nba_props_test.duckdb"}
+DUCKDB_TARGETS = {"dev": "nba_props.duckdb", "test": "nba_props_test.duckdb", "eval": "nba_props_eval.duckdb"}
 TARGETS = (*DUCKDB_TARGETS, "prod")
 SCHEMAS = (
     "nba_raw",

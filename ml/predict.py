@@ -1,4 +1,5 @@
-"""Phase 5 step: predict every pre-game points line of a date and write the predictions idempotently."""
+"""Phase 5 step: predict every pre-game line of a date (points, rebounds, assists, threes, PRA) with every
+system and write the predictions idempotently."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import pandas as pd
 
 from dbt_project.settings import Settings, project_vars
 from dbt_project.warehouse import connect
-from ml import xgb
+from ml import stack, xgb
 from ml.calibration import load_prediction_residuals, load_residuals, residuals_before
-from ml.systems import Ensemble, MeanBaseline, XGBoostPoints, build_systems
+from ml.markets import MARKETS
+from ml.systems import Ensemble, MeanBaseline, XGBoostModel, build_systems
 
 TABLE = "player_prop_predictions"
 COLUMNS = [
@@ -51,24 +53,33 @@ def ensure_table(settings: Settings) -> None:
         )
 
 
+def _form_columns() -> list[str]:
+    columns: list[str] = []
+    for market in MARKETS.values():
+        columns += [c for c in (market.l10_column, market.season_column, market.sd_column) if c not in columns]
+    return columns
+
+
 def load_inputs(settings: Settings, game_date: date) -> pd.DataFrame:
-    """Feature rows joined to every book's pre-game points line for the date (players ruled out dropped)."""
+    """Feature rows joined to every book's pre-game line of every predicted market for the date (players
+    ruled out dropped)."""
     precompute, analytics = settings.schema("nba_precompute"), settings.schema("nba_analytics")
+    form = ", ".join(f"f.{c}" for c in _form_columns())
+    markets = ", ".join("?" for _ in MARKETS)
     with connect(settings, read_only=False) as con:
         return con.execute(
             f"""
             select
-                f.game_date, f.player_id, f.player_name, f.team_abbr, f.feature_version,
-                f.points_avg_l10, f.points_std_l10, f.points_avg_season, f.points_std_season,
+                f.game_date, f.player_id, f.player_name, f.team_abbr, f.feature_version, {form},
                 f.games_played_season as games_played_total,
                 l.market, l.bookmaker, l.line, l.over_price, l.under_price, l.no_vig_over_probability
             from {precompute}.ml_feature_store as f
             inner join {analytics}.player_prop_lines as l
                 on l.game_date = f.game_date and l.player_name_key = f.player_name_key
-            where f.game_date = ? and l.market = 'player_points' and f.injury_status <> 'Out'
-            order by f.player_id, l.bookmaker
+            where f.game_date = ? and l.market in ({markets}) and f.injury_status <> 'Out'
+            order by l.market, f.player_id, l.bookmaker
             """,
-            [game_date],
+            [game_date, *MARKETS],
         ).df()
 
 
@@ -85,74 +96,99 @@ def recommend(prob_over: np.ndarray, no_vig_over: np.ndarray, min_edge: float) -
 
 
 def _add_mean(settings: Settings, game_date: date, system: MeanBaseline, inputs: pd.DataFrame,
-              mean_columns: dict[str, str]) -> None:
+              components: dict[str, MeanBaseline]) -> None:
     """Fill ``system.mean_column`` of the model systems (the baselines read theirs from the feature store):
-    xgboost's prediction per player, or the ensemble's average of its components' means (where the required
-    component predicts)."""
-    if isinstance(system, XGBoostPoints):
-        predicted = xgb.predict_points(settings, system, game_date)
+    xgboost's prediction per player, or the ensemble's stack of its components' means (where the required
+    component predicts; the components' plain average until the stack has enough history)."""
+    if isinstance(system, XGBoostModel):
+        predicted = xgb.predict(settings, system, game_date)
         inputs[system.mean_column] = inputs["player_id"].map(predicted).astype(float)
     elif isinstance(system, Ensemble):
-        columns = [mean_columns[name] for name in system.components if name in mean_columns]
-        required = mean_columns.get(system.required)
-        if columns and required in inputs:
-            inputs[system.mean_column] = inputs[columns].mean(axis=1).where(inputs[required].notna())
-        else:
+        present = [components[name] for name in system.components if name in components]
+        required = components.get(system.required)
+        if not present or required is None or required.mean_column not in inputs:
             inputs[system.mean_column] = np.nan
+            return
+        means = inputs[[c.mean_column for c in present]]
+        fitted = stack.fit(settings, system, {c.name: c.model_version for c in present}, game_date)
+        if fitted is None:
+            mean = means.mean(axis=1)
+        else:
+            mean = pd.Series(fitted.apply(inputs["line_consensus"].to_numpy(float), means), index=inputs.index)
+        inputs[system.mean_column] = mean.where(inputs[required.mean_column].notna())
 
 
 def _residuals(settings: Settings, system: MeanBaseline, game_date: date) -> np.ndarray:
-    if isinstance(system, (XGBoostPoints, Ensemble)):
-        past = load_prediction_residuals(settings, system.name, system.model_version, game_date)
+    if isinstance(system, (XGBoostModel, Ensemble)):
+        past = load_prediction_residuals(settings, system.name, system.model_version, system.market, game_date)
     else:
-        past = load_residuals(settings, system.mean_column, game_date)
+        past = load_residuals(settings, system.market, system.mean_column, game_date)
     return residuals_before(past, game_date)
 
 
+def predict_market(settings: Settings, game_date: date, systems: list[MeanBaseline], inputs: pd.DataFrame,
+                   min_edge: float) -> list[pd.DataFrame]:
+    """Every system's predictions of one market's rows (one frame per system)."""
+    inputs = inputs.copy()
+    inputs["line_consensus"] = inputs.groupby("player_id")["line"].transform("median")
+    components: dict[str, MeanBaseline] = {}
+    frames = []
+    for system in systems:
+        if system.mean_column not in inputs:
+            _add_mean(settings, game_date, system, inputs, components)
+        components[system.name] = system
+        frame = inputs[inputs[system.mean_column].notna()].copy()
+        if frame.empty:
+            continue
+        out = system.predict(frame, _residuals(settings, system, game_date))
+        frame["predicted_value"] = out["predicted_value"]
+        frame["prob_over"] = out["prob_over"]
+        rec, edge = recommend(
+            frame["prob_over"].to_numpy(float), frame["no_vig_over_probability"].to_numpy(float), min_edge
+        )
+        frame["recommendation"], frame["edge"] = rec, edge
+        frame["confidence"] = np.maximum(frame["prob_over"], 1.0 - frame["prob_over"])
+        frame["system"], frame["model_version"] = system.name, system.model_version
+        frames.append(frame)
+    return frames
+
+
 def predict_date(settings: Settings, game_date: date, run_id: str, params: dict | None = None) -> int:
-    """Predict one date with every system and replace that date's rows for each system/version atomically.
-    ``params`` override the project vars (dbt_project.yml)."""
+    """Predict one date with every system in every market and replace that date's rows of the registered
+    systems/versions in one transaction. ``params`` override the project vars (dbt_project.yml)."""
     params = {**project_vars(settings.project_dir), **(params or {})}
-    systems = build_systems(params)
     min_edge = float(params.get("min_edge", 0.03))
     inputs = load_inputs(settings, game_date)
     ensure_table(settings)
-    table = f"{settings.schema('nba_predictions')}.{TABLE}"
-    mean_columns = {system.name: system.mean_column for system in systems}
-    written = 0
-    for system in systems:
-        if system.mean_column not in inputs:
-            _add_mean(settings, game_date, system, inputs, mean_columns)
-        frame = inputs[inputs[system.mean_column].notna()].copy()
-        if not frame.empty:
-            residuals = _residuals(settings, system, game_date)
-            out = system.predict(frame, residuals)
-            frame["predicted_value"] = out["predicted_value"]
-            frame["prob_over"] = out["prob_over"]
-            rec, edge = recommend(
-                frame["prob_over"].to_numpy(float), frame["no_vig_over_probability"].to_numpy(float), min_edge
-            )
-            frame["recommendation"], frame["edge"] = rec, edge
-            frame["confidence"] = np.maximum(frame["prob_over"], 1.0 - frame["prob_over"])
-        written += _replace(settings, table, game_date, system, frame, run_id)
-    return written
+    frames: list[pd.DataFrame] = []
+    versions: dict[tuple[str, str], None] = {}
+    for market in MARKETS.values():
+        systems = build_systems(params, market)
+        versions.update({(s.name, s.model_version): None for s in systems})
+        rows = inputs[inputs["market"] == market.key]
+        if not rows.empty:
+            frames += predict_market(settings, game_date, systems, rows, min_edge)
+    return _replace(settings, game_date, list(versions), frames, run_id)
 
 
-def _replace(settings: Settings, table: str, game_date: date, system: MeanBaseline, frame: pd.DataFrame,
+def _replace(settings: Settings, game_date: date, versions: list[tuple[str, str]], frames: list[pd.DataFrame],
              run_id: str) -> int:
-    """Replace one date's rows of one system/model version with ``frame`` in one transaction."""
-    frame["system"], frame["model_version"] = system.name, system.model_version
-    frame["run_id"], frame["created_at"] = run_id, datetime.now(timezone.utc).replace(tzinfo=None)
+    """Replace one date's rows of the given system/model versions with ``frames`` in one transaction: a
+    crash or retry leaves the old rows or the new ones, never both or half."""
+    table = f"{settings.schema('nba_predictions')}.{TABLE}"
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    rows["run_id"], rows["created_at"] = run_id, datetime.now(timezone.utc).replace(tzinfo=None)
     for col in COLUMNS:
-        if col not in frame:
-            frame[col] = None
-    rows = frame[COLUMNS]
+        if col not in rows:
+            rows[col] = None
+    rows = rows[COLUMNS]
+    pairs = " or ".join("(system = ? and model_version = ?)" for _ in versions)
     with connect(settings) as con:
         con.execute("begin transaction")
         try:
             con.execute(
-                f"delete from {table} where game_date = ? and system = ? and model_version = ?",
-                [game_date, system.name, system.model_version],
+                f"delete from {table} where game_date = ? and ({pairs})",
+                [game_date, *[v for pair in versions for v in pair]],
             )
             if not rows.empty:
                 con.register("new_predictions", rows)

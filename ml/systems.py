@@ -1,16 +1,24 @@
-"""Prediction systems. Each turns feature rows (one per player, game, book line) into a predicted mean and
-P(over line).
+"""Prediction systems. Each turns feature rows (one per player, game and book line of one market) into a
+predicted mean and P(over line).
 
-The baselines predict a mean straight from the point-in-time feature store and turn it into P(over) in one
-of two ways:
+Every system predicts a mean; P(over) then comes in one of two ways:
 
 * calibrated (preferred): the empirical distribution of the system's own past residuals
-  (actual points - predicted mean) from games strictly before the prediction date (walk-forward, see
-  ``ml.calibration``): P(over) = share of past residuals r with predicted + r > line;
+  (actual - predicted mean) in the same market from games strictly before the prediction date (walk-forward,
+  see ``ml.calibration``): P(over) = share of past residuals r with predicted + r > line;
 * fallback, while fewer than ``min_residuals`` past residuals exist: a normal distribution around the mean
-  whose spread is the player's own standard deviation (floored) or a league default for short histories.
+  whose spread is the player's own last-10 standard deviation (floored) or a market default for short
+  histories.
 
 Both are non-increasing in the line. Probabilities are clipped to [0.001, 0.999].
+
+Systems, per market (``ml.markets``):
+
+* ``rolling_l10`` and ``season_avg``: baselines, the feature store's last-10 / season-to-date average;
+* ``xgboost``: gradient-boosted trees on the feature store and the market's consensus line (``ml.xgb``);
+* ``ensemble``: a stack anchored on the market. Its mean is consensus line + a ridge regression of
+  (actual - line) on the components' (prediction - line), fitted on the components' stored out-of-sample
+  predictions of earlier dates (``ml.stack``); the plain average of the components until enough exist.
 """
 
 from __future__ import annotations
@@ -22,16 +30,18 @@ import pandas as pd
 from scipy.stats import norm
 
 from ml.calibration import empirical_prob_over
+from ml.markets import MARKETS, Market
 
 PROB_FLOOR, PROB_CEILING = 0.001, 0.999
 
 
 @dataclass(frozen=True)
 class MeanBaseline:
-    """A baseline whose mean is one feature-store column and whose normal fallback spread is another."""
+    """A system whose mean is one feature-store column and whose normal fallback spread is another."""
 
     name: str
     model_version: str
+    market: Market
     mean_column: str
     sd_column: str
     default_sd: float = 6.0
@@ -46,8 +56,8 @@ class MeanBaseline:
         return norm.sf(features["line"].astype(float), loc=mean, scale=sd)
 
     def predict(self, features: pd.DataFrame, residuals: np.ndarray | None = None) -> pd.DataFrame:
-        """Mean and P(over) per row. ``residuals`` are this system's past residuals, all from dates strictly
-        before the rows' game date (the caller guarantees it); too few of them -> the normal spread."""
+        """Mean and P(over) per row. ``residuals`` are this system's past residuals in this market, all from
+        dates strictly before the rows' game date (the caller guarantees it); too few -> the normal spread."""
         mean = features[self.mean_column].astype(float)
         if residuals is not None and len(residuals) >= self.min_residuals:
             prob_over = empirical_prob_over(mean.to_numpy(float), features["line"].to_numpy(float), residuals)
@@ -65,31 +75,17 @@ class MeanBaseline:
         )
 
 
-def rolling_l10(**kwargs) -> MeanBaseline:
-    """The player's last-10 scoring average."""
-    return MeanBaseline(
-        name="rolling_l10", model_version="rolling_l10-v2", mean_column="points_avg_l10",
-        sd_column="points_std_l10", **kwargs,
-    )
-
-
-def season_avg(**kwargs) -> MeanBaseline:
-    """The player's season-to-date scoring average."""
-    return MeanBaseline(
-        name="season_avg", model_version="season_avg-v1", mean_column="points_avg_season",
-        sd_column="points_std_season", **kwargs,
-    )
-
-
 @dataclass(frozen=True)
-class XGBoostPoints(MeanBaseline):
-    """Gradient-boosted trees on the feature store (``ml.xgb``, walk-forward). ``predict_date`` puts the
-    model's prediction in ``mean_column``; P(over) is calibrated like the baselines but on this system's own
-    out-of-sample residuals (its stored predictions of earlier dates vs actuals)."""
+class XGBoostModel(MeanBaseline):
+    """Gradient-boosted trees on the feature store (``ml.xgb``, walk-forward); calibrated on its own stored
+    out-of-sample residuals."""
 
-    n_estimators: int = 200
+    n_estimators: int = 300
     max_depth: int = 4
-    learning_rate: float = 0.05
+    learning_rate: float = 0.04
+    subsample: float = 0.8
+    colsample_bytree: float = 0.8
+    min_child_weight: float = 20.0
     n_jobs: int = 2
     random_state: int = 20251021
     min_train_rows: int = 500
@@ -98,26 +94,52 @@ class XGBoostPoints(MeanBaseline):
 
 @dataclass(frozen=True)
 class Ensemble(MeanBaseline):
-    """The mean of the ``components``' predicted means for the same player and date (rows with a
-    ``required`` prediction only); calibrated on its own stored past residuals."""
+    """Stack of the ``components`` anchored on the consensus line (``ml.stack``), for rows where the
+    ``required`` component predicts; calibrated on its own stored past residuals."""
 
     components: tuple[str, ...] = ()
     required: str = "xgboost"
+    min_stack_rows: int = 300
+    stack_window_days: int = 120
 
 
-def xgboost(min_train_rows: int = 500, retrain_days: int = 7, **kwargs) -> XGBoostPoints:
-    """XGBRegressor on the ml_feature_store v2 numeric features and the consensus pre-game line."""
-    return XGBoostPoints(
-        name="xgboost", model_version="xgboost-v1", mean_column="xgboost_points", sd_column="points_std_l10",
-        min_train_rows=min_train_rows, retrain_days=retrain_days, **kwargs,
+def _spread(market: Market, default_sd: float | None) -> dict:
+    sd = market.default_sd if default_sd is None or market.key != "player_points" else default_sd
+    return {"default_sd": sd, "sd_floor": round(sd / 2.0, 3)}
+
+
+def rolling_l10(market: Market, default_sd: float | None = None, **kwargs) -> MeanBaseline:
+    """The player's last-10 average of the market's stat."""
+    return MeanBaseline(
+        name="rolling_l10", model_version="rolling_l10-v2", market=market, mean_column=market.l10_column,
+        sd_column=market.sd_column, **_spread(market, default_sd), **kwargs,
     )
 
 
-def ensemble(**kwargs) -> Ensemble:
-    """The average of the baselines' and xgboost's means, where xgboost predicts."""
+def season_avg(market: Market, default_sd: float | None = None, **kwargs) -> MeanBaseline:
+    """The player's season-to-date average of the market's stat."""
+    return MeanBaseline(
+        name="season_avg", model_version="season_avg-v1", market=market, mean_column=market.season_column,
+        sd_column=market.sd_column, **_spread(market, default_sd), **kwargs,
+    )
+
+
+def xgboost(market: Market, default_sd: float | None = None, min_train_rows: int = 500, retrain_days: int = 7,
+            **kwargs) -> XGBoostModel:
+    """XGBRegressor on the ml_feature_store v2 numeric features and the market's consensus pre-game line."""
+    return XGBoostModel(
+        name="xgboost", model_version="xgboost-v2", market=market, mean_column="xgboost_mean",
+        sd_column=market.sd_column, min_train_rows=min_train_rows, retrain_days=retrain_days,
+        **_spread(market, default_sd), **kwargs,
+    )
+
+
+def ensemble(market: Market, default_sd: float | None = None, **kwargs) -> Ensemble:
+    """Line-anchored stack of the baselines and xgboost, where xgboost predicts."""
     return Ensemble(
-        name="ensemble", model_version="ensemble-v1", mean_column="ensemble_points", sd_column="points_std_l10",
-        components=("rolling_l10", "season_avg", "xgboost"), **kwargs,
+        name="ensemble", model_version="ensemble-v2", market=market, mean_column="ensemble_mean",
+        sd_column=market.sd_column, components=("rolling_l10", "season_avg", "xgboost"),
+        **_spread(market, default_sd), **kwargs,
     )
 
 
@@ -125,8 +147,9 @@ def ensemble(**kwargs) -> Ensemble:
 REGISTRY = {"rolling_l10": rolling_l10, "season_avg": season_avg, "xgboost": xgboost, "ensemble": ensemble}
 
 
-def build_systems(params: dict) -> list[MeanBaseline]:
-    """Instantiate every registered system with the project vars (dbt_project.yml)."""
+def build_systems(params: dict, market: Market | str = "player_points") -> list[MeanBaseline]:
+    """Instantiate every registered system for one market with the project vars (dbt_project.yml)."""
+    market = MARKETS[market] if isinstance(market, str) else market
     kwargs = {
         "default_sd": float(params.get("default_points_sd", 6.0)),
         "min_games_for_own_spread": int(params.get("min_games_for_own_spread", 5)),
@@ -137,6 +160,6 @@ def build_systems(params: dict) -> list[MeanBaseline]:
         "retrain_days": int(params.get("xgb_retrain_days", 7)),
     }
     return [
-        factory(**kwargs, **model_kwargs) if factory is xgboost else factory(**kwargs)
+        factory(market, **kwargs, **model_kwargs) if factory is xgboost else factory(market, **kwargs)
         for factory in REGISTRY.values()
     ]

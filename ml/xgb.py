@@ -1,33 +1,44 @@
-"""The ``xgboost`` points system: an XGBRegressor on the point-in-time feature store, trained walk-forward.
+"""The ``xgboost`` system: one XGBRegressor per market on the point-in-time feature store, trained walk-forward.
 
 The model used for a prediction date D is trained through T = ``trained_through(D)``, on feature rows with
-game_date <= T (< D) joined to the actual points of played games. T steps once every ``retrain_days`` days on
-a fixed calendar, so D in (T, T + retrain_days] share one model: retraining happens at most once per window,
-and a re-run of D retrains the same model (same rows, fixed seed) instead of depending on what ran before.
-Within a process, trained models are cached by (warehouse, version, T, training-data fingerprint).
-Every trained model is recorded in ``nba_predictions.model_registry`` (idempotent per system, version, T).
+game_date <= T (< D) joined to the actual stat of played games. T steps once every ``retrain_days`` days on a
+fixed calendar, so D in (T, T + retrain_days] share one model: retraining happens at most once per window, and
+a re-run of D gets the same model (same rows, fixed seed) instead of depending on what ran before.
+
+Artifacts. Every trained model is saved as XGBoost JSON under
+``<warehouse_dir>/models/<target>/<system>/<model_version>/<market>/trained_through=<T>/model.json`` (written
+atomically) and recorded in ``nba_predictions.model_registry`` (system, model_version, market, feature_version,
+trained_through, training rows, feature list, fingerprint of the training data, artifact path and sha256). A
+later process needing the same model loads the artifact instead of retraining when the registry's
+fingerprint matches the training data it sees now and the file's sha256 is intact.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from dbt_project.settings import Settings
 from dbt_project.warehouse import connect
+from ml.markets import Market
 
 FEATURE_VERSION = "v2"
-# numeric ml_feature_store (v2) columns, plus the consensus pre-game line (published before tip-off)
-FEATURES = [
+# numeric ml_feature_store (v2) columns
+STORE_FEATURES = [
     "is_home", "rest_days", "is_back_to_back", "games_played_season", "games_played_l10",
     "points_avg_season", "points_avg_l5", "points_avg_l10", "points_std_l10", "points_std_l5", "points_std_season",
     "minutes_avg_l3", "minutes_avg_l5", "minutes_avg_l10", "minutes_avg_season", "minutes_std_l10",
     "minutes_trend", "minutes_slope_l10",
-    "rebounds_avg_l10", "assists_avg_l10", "threes_avg_l10", "pra_avg_l10",
+    "rebounds_avg_l5", "rebounds_avg_l10", "rebounds_avg_season", "rebounds_std_l10",
+    "assists_avg_l5", "assists_avg_l10", "assists_avg_season", "assists_std_l10",
+    "threes_avg_l5", "threes_avg_l10", "threes_avg_season", "threes_std_l10",
+    "pra_avg_l5", "pra_avg_l10", "pra_avg_season", "pra_std_l10",
     "games_last_7_days", "teammates_out", "fatigue_factor", "team_pace_l10", "opponent_pace_l10", "pace_factor",
     "opponent_defensive_rating_l10", "defense_factor", "absent_minutes_share", "absent_points_share",
     "usage_boost_factor", "composite_factor",
@@ -35,8 +46,12 @@ FEATURES = [
     "paint_share", "paint_fg_pct", "opponent_paint_fg_pct_vs_league",
     "mid_range_share", "mid_range_fg_pct", "opponent_mid_range_fg_pct_vs_league",
     "three_share", "three_fg_pct", "opponent_three_fg_pct_vs_league",
-    "points_line_consensus", "points_line_books",
+    "points_line_consensus",
 ]
+# plus the market's own pre-game consensus line (median across books) and how many books quote it: both are
+# published before tip-off
+LINE_FEATURES = ["market_line", "market_line_books"]
+FEATURES = STORE_FEATURES + LINE_FEATURES
 REGISTRY_TABLE = "model_registry"
 _EPOCH = date(2000, 1, 1)
 _CACHE: dict[tuple, object] = {}
@@ -49,97 +64,183 @@ def trained_through(game_date: date, retrain_days: int = 7) -> date:
     return game_date - timedelta(days=1 + offset)
 
 
-def _feature_select() -> str:
-    return ", ".join(f"cast(f.{col} as double) as {col}" for col in FEATURES)
-
-
-def training_frame(settings: Settings, before: date) -> pd.DataFrame:
-    """Feature rows of played games strictly before ``before`` with their actual points (the target)."""
+def _frame_sql(settings: Settings, market: Market, target: bool) -> str:
     precompute, analytics = settings.schema("nba_precompute"), settings.schema("nba_analytics")
+    store = ", ".join(f"cast(f.{col} as double) as {col}" for col in STORE_FEATURES)
+    outcome = (
+        f", cast(s.{market.actual_column} as double) as target from {precompute}.ml_feature_store as f "
+        f"inner join {analytics}.player_game_summary as s on s.player_id = f.player_id and s.game_date = f.game_date "
+        f"left join lines as l on l.game_date = f.game_date and l.player_name_key = f.player_name_key "
+        f"where f.game_date < ? and s.played and s.{market.actual_column} is not null"
+        if target
+        else f" from {precompute}.ml_feature_store as f left join lines as l on l.game_date = f.game_date "
+        "and l.player_name_key = f.player_name_key where f.game_date = ?"
+    )
+    return f"""
+        with lines as (
+            select game_date, player_name_key, median(line) as market_line, count(*) as market_line_books
+            from {analytics}.player_prop_lines
+            where market = ? and game_date <= ?
+            group by game_date, player_name_key
+        )
+        select f.game_date, f.player_id, {store},
+            cast(l.market_line as double) as market_line,
+            cast(coalesce(l.market_line_books, 0) as double) as market_line_books
+        {outcome}
+        order by f.game_date, f.player_id
+    """
+
+
+def training_frame(settings: Settings, market: Market, before: date) -> pd.DataFrame:
+    """Feature rows of played games strictly before ``before`` with the market's actual stat (``target``)."""
     with connect(settings) as con:
-        return con.execute(
-            f"""
-            select f.game_date, f.player_id, {_feature_select()}, cast(s.points as double) as points
-            from {precompute}.ml_feature_store as f
-            inner join {analytics}.player_game_summary as s
-                on s.player_id = f.player_id and s.game_date = f.game_date
-            where f.game_date < ? and s.played and s.points is not null
-            order by f.game_date, f.player_id
-            """,
-            [before],
-        ).df()
+        return con.execute(_frame_sql(settings, market, target=True), [market.key, before, before]).df()
 
 
-def feature_rows(settings: Settings, game_date: date) -> pd.DataFrame:
+def feature_rows(settings: Settings, market: Market, game_date: date) -> pd.DataFrame:
     """The model inputs of one date, one row per player."""
-    precompute = settings.schema("nba_precompute")
     with connect(settings) as con:
-        return con.execute(
-            f"select f.player_id, {_feature_select()} from {precompute}.ml_feature_store as f "
-            "where f.game_date = ? order by f.player_id",
-            [game_date],
-        ).df()
+        return con.execute(_frame_sql(settings, market, target=False), [market.key, game_date, game_date]).df()
+
+
+# -- registry and artifacts -----------------------------------------------------------------------------------
+_REGISTRY_COLUMNS = {
+    "system": "varchar not null",
+    "model_version": "varchar not null",
+    "market": "varchar not null",
+    "feature_version": "varchar",
+    "trained_through": "date not null",
+    "n_train_rows": "bigint not null",
+    "features": "varchar",
+    "params": "varchar",
+    "train_fingerprint": "varchar",
+    "artifact_path": "varchar",
+    "artifact_sha256": "varchar",
+    "trained_at": "timestamp",
+}
 
 
 def ensure_registry(settings: Settings) -> None:
+    """Create the registry; a registry from before per-market models (no ``market`` column) is recreated:
+    it only describes artifacts, which are retrained or reloaded on demand."""
     schema = settings.schema("nba_predictions")
+    table = f"{schema}.{REGISTRY_TABLE}"
     with connect(settings) as con:
         con.execute(f"create schema if not exists {schema}")
+        existing = {
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+                [schema, REGISTRY_TABLE],
+            ).fetchall()
+        }
+        if existing and set(_REGISTRY_COLUMNS) - existing:
+            con.execute(f"drop table {table}")
+        columns = ", ".join(f"{name} {kind}" for name, kind in _REGISTRY_COLUMNS.items())
         con.execute(
-            f"""create table if not exists {schema}.{REGISTRY_TABLE} (
-                system varchar not null,
-                model_version varchar not null,
-                feature_version varchar,
-                trained_through date not null,
-                n_train_rows bigint not null,
-                features varchar,
-                trained_at timestamp,
-                primary key (system, model_version, trained_through)
-            )"""
+            f"create table if not exists {table} ({columns}, "
+            "primary key (system, model_version, market, trained_through))"
         )
 
 
-def _register(settings: Settings, system, through: date, n_rows: int) -> None:
-    ensure_registry(settings)
-    table = f"{settings.schema('nba_predictions')}.{REGISTRY_TABLE}"
-    with connect(settings) as con:
-        con.execute(
-            f"insert or replace into {table} values (?, ?, ?, ?, ?, ?, ?)",
-            [system.name, system.model_version, FEATURE_VERSION, through, n_rows, json.dumps(FEATURES),
-             datetime.now(timezone.utc).replace(tzinfo=None)],
-        )
+def artifact_dir(settings: Settings, system, through: date) -> Path:
+    return (settings.warehouse_dir / "models" / settings.target / system.name / system.model_version
+            / system.market.key / f"trained_through={through.isoformat()}")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _params(system) -> dict:
+    return {
+        "n_estimators": system.n_estimators, "max_depth": system.max_depth, "learning_rate": system.learning_rate,
+        "subsample": system.subsample, "colsample_bytree": system.colsample_bytree,
+        "min_child_weight": system.min_child_weight, "random_state": system.random_state,
+        "objective": "reg:absoluteerror", "tree_method": "hist",
+    }
 
 
 def _fit(system, train: pd.DataFrame):
     from xgboost import XGBRegressor
 
-    model = XGBRegressor(
-        n_estimators=system.n_estimators, max_depth=system.max_depth, learning_rate=system.learning_rate,
-        n_jobs=system.n_jobs, random_state=system.random_state, tree_method="hist",
-    )
-    model.fit(train[FEATURES].to_numpy(float), train["points"].to_numpy(float))
+    model = XGBRegressor(**_params(system), n_jobs=system.n_jobs)
+    model.fit(train[FEATURES].to_numpy(float), train["target"].to_numpy(float))
+    return model
+
+
+def _save(settings: Settings, system, through: date, model, n_rows: int, fingerprint: str) -> None:
+    folder = artifact_dir(settings, system, through)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "model.json"
+    tmp = folder / f".model.{os.getpid()}.json"
+    model.save_model(str(tmp))
+    os.replace(tmp, path)  # atomic: a crash leaves the old artifact or none, never half of one
+    sha = _sha256(path)
+    meta = {
+        "system": system.name, "model_version": system.model_version, "market": system.market.key,
+        "feature_version": FEATURE_VERSION, "trained_through": through.isoformat(), "n_train_rows": n_rows,
+        "features": FEATURES, "params": _params(system), "train_fingerprint": fingerprint, "sha256": sha,
+    }
+    (folder / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
+    ensure_registry(settings)
+    table = f"{settings.schema('nba_predictions')}.{REGISTRY_TABLE}"
+    with connect(settings) as con:
+        con.execute(
+            f"insert or replace into {table} ({', '.join(_REGISTRY_COLUMNS)}) values ({', '.join('?' * 12)})",
+            [system.name, system.model_version, system.market.key, FEATURE_VERSION, through, n_rows,
+             json.dumps(FEATURES), json.dumps(_params(system), sort_keys=True), fingerprint, str(path), sha,
+             datetime.now(timezone.utc).replace(tzinfo=None)],
+        )
+
+
+def _load(settings: Settings, system, through: date, fingerprint: str):
+    """The registered artifact of this exact model and training data, or None."""
+    ensure_registry(settings)
+    table = f"{settings.schema('nba_predictions')}.{REGISTRY_TABLE}"
+    with connect(settings) as con:
+        row = con.execute(
+            f"select artifact_path, artifact_sha256, train_fingerprint, params from {table} "
+            "where system = ? and model_version = ? and market = ? and trained_through = ?",
+            [system.name, system.model_version, system.market.key, through],
+        ).fetchone()
+    if row is None or row[2] != fingerprint or row[3] != json.dumps(_params(system), sort_keys=True):
+        return None
+    path = Path(row[0])
+    if not path.is_file() or _sha256(path) != row[1]:
+        return None
+    from xgboost import XGBRegressor
+
+    model = XGBRegressor()
+    model.load_model(str(path))
     return model
 
 
 def model_for(settings: Settings, system, game_date: date):
     """The model for ``game_date`` (trained through ``trained_through``), or None under ``min_train_rows``."""
     through = trained_through(game_date, system.retrain_days)
-    train = training_frame(settings, through + timedelta(days=1))
+    train = training_frame(settings, system.market, through + timedelta(days=1))
     if len(train) < system.min_train_rows:
         return None
     fingerprint = hashlib.sha1(pd.util.hash_pandas_object(train, index=False).to_numpy().tobytes()).hexdigest()
-    key = (str(settings.duckdb_path), system.model_version, through, fingerprint)
+    key = (str(settings.warehouse_dir), settings.target, system.model_version, system.market.key, through,
+           fingerprint)
     if key not in _CACHE:
-        _CACHE[key] = _fit(system, train)
-        _register(settings, system, through, len(train))
+        model = _load(settings, system, through, fingerprint)
+        if model is None:
+            model = _fit(system, train)
+            _save(settings, system, through, model, len(train), fingerprint)
+        _CACHE[key] = model
     return _CACHE[key]
 
 
-def predict_points(settings: Settings, system, game_date: date) -> pd.Series:
-    """Predicted points per player_id for ``game_date`` (empty when no model can be trained yet)."""
+def predict(settings: Settings, system, game_date: date) -> pd.Series:
+    """Predicted stat per player_id for ``game_date`` (empty when no model can be trained yet)."""
+    rows = feature_rows(settings, system.market, game_date)
+    if rows.empty:
+        return pd.Series(dtype=float)
     model = model_for(settings, system, game_date)
-    rows = feature_rows(settings, game_date)
-    if model is None or rows.empty:
+    if model is None:
         return pd.Series(dtype=float)
     predicted = model.predict(rows[FEATURES].to_numpy(float)).astype(float)
     return pd.Series(np.asarray(predicted, dtype=float), index=rows["player_id"].to_numpy())

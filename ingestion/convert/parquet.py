@@ -29,6 +29,7 @@ import re
 import shutil
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -454,38 +455,14 @@ def _clock_text(moment: datetime) -> str:
     return f"{hour}:{moment.minute:02d} {'am' if moment.hour < 12 else 'pm'} ET"
 
 
-def convert_parquet(
-    data_dir: Path | str,
-    out_dir: Path | str,
-    start: date | None = None,
-    end: date | None = None,
-    season: str = DEFAULT_SEASON,
-) -> dict[str, Any]:
-    """Convert one season (optionally only start..end, local game dates) of `data_dir` into the landing area
-    `out_dir`; return the manifest (also written to `out_dir/_manifest.json`)."""
-    data_dir = Path(data_dir).resolve()
-    out_dir = Path(out_dir)
-    if not data_dir.is_dir():
-        raise ConvertError(f"data directory not found: {data_dir}")
-    if start and end and end < start:
-        raise ConvertError(f"end {end} is before start {start}")
-
-    def in_window(day: date) -> bool:
-        return (start is None or day >= start) and (end is None or day <= end)
-
-    teams = _teams()
-    skips = _Skips()
+def _season_games(data_dir: Path, season: str, box_all: pd.DataFrame, games_all: pd.DataFrame,
+                  props: pd.DataFrame, teams: dict[str, TeamRef], in_window, skips: _Skips,
+                  ) -> tuple[list[Game], dict[str, Event]]:
+    """The games (with tip-off times) and odds events of one season."""
     box_path, games_path, props_path = data_dir / BOX_FILE, data_dir / GAMES_FILE, data_dir / PROPS_FILE
-    box_all, games_all, props = _read(data_dir, BOX_FILE), _read(data_dir, GAMES_FILE), _read(data_dir, PROPS_FILE)
-
     season_rows = box_all["season"].astype(str) == season
-    if not season_rows.any():
-        seasons = ", ".join(sorted(box_all["season"].dropna().astype(str).unique()))
-        raise ConvertError(f"{box_path}: no rows of season {season!r} in column season (present: {seasons or 'none'})")
-    box_all = box_all.assign(_key=[name_key(str(n)) if not _missing(n) else "" for n in box_all["player_name"]])
     unnamed = box_all["_key"] == ""
     skips.add("box_score_rows", "no_player_name", int((unnamed & season_rows).sum()))  # all dates of the season
-    fallback_ids = _player_ids(box_all[~unnamed])
     box = box_all[season_rows & ~unnamed]
     box = box.assign(_day=_as_dates(box, box_path, "game_date"))
     gf = games_all[games_all["season"].astype(str) == season]
@@ -517,11 +494,13 @@ def convert_parquet(
     if len(set(ids)) != len(ids):
         dupes = sorted(i for i, n in Counter(ids).items() if n > 1)[:5]
         raise ConvertError(f"{box_path}/{games_path}: two games share a game id: {dupes}")
+    return games, events
 
-    _prepare(out_dir)
-    writer = _Writer(out_dir)
-    counts: Counter[str] = Counter()
-    summed_dates: set[str] = set()
+
+def _write_season(season: str, games: list[Game], events: dict[str, Event], teams: dict[str, TeamRef],
+                  fallback_ids: dict[str, int], writer: _Writer, counts: Counter[str], skips: _Skips,
+                  summed_dates: set[str], in_window) -> list[date]:
+    """Write one season's landing days (team records start at 0-0); return its game dates."""
     records: dict[str, list[int]] = {abbr: [0, 0] for abbr in teams}
     by_day: dict[date, list[Game]] = defaultdict(list)
     for g in games:
@@ -530,7 +509,6 @@ def convert_parquet(
     for e in events.values():
         if in_window(e.day):
             event_days[e.day].append(e)
-    game_dates = sorted({d for d in by_day if in_window(d)} | set(event_days))
     for day in sorted(set(by_day) | set(event_days)):
         day_games = by_day.get(day, [])
         if in_window(day):
@@ -542,12 +520,63 @@ def convert_parquet(
                 winner, loser = (g.home, g.away) if g.home_score > g.away_score else (g.away, g.home)
                 records[winner][0] += 1
                 records[loser][1] += 1
+    return sorted({d for d in by_day if in_window(d)} | set(event_days))
+
+
+def convert_parquet(
+    data_dir: Path | str,
+    out_dir: Path | str,
+    start: date | None = None,
+    end: date | None = None,
+    season: str | Sequence[str] = DEFAULT_SEASON,
+) -> dict[str, Any]:
+    """Convert one season, or several (a list, oldest first), optionally only start..end (local game dates),
+    of `data_dir` into the landing area `out_dir`; return the manifest (also written to
+    `out_dir/_manifest.json`)."""
+    data_dir = Path(data_dir).resolve()
+    out_dir = Path(out_dir)
+    seasons = [season] if isinstance(season, str) else list(dict.fromkeys(season))
+    if not seasons:
+        raise ConvertError("no season given")
+    if not data_dir.is_dir():
+        raise ConvertError(f"data directory not found: {data_dir}")
+    if start and end and end < start:
+        raise ConvertError(f"end {end} is before start {start}")
+
+    def in_window(day: date) -> bool:
+        return (start is None or day >= start) and (end is None or day <= end)
+
+    teams = _teams()
+    skips = _Skips()
+    box_path = data_dir / BOX_FILE
+    box_all, games_all, props = _read(data_dir, BOX_FILE), _read(data_dir, GAMES_FILE), _read(data_dir, PROPS_FILE)
+    present = set(box_all["season"].dropna().astype(str))
+    for name in seasons:
+        if name not in present:
+            raise ConvertError(f"{box_path}: no rows of season {name!r} in column season "
+                               f"(present: {', '.join(sorted(present)) or 'none'})")
+    box_all = box_all.assign(_key=[name_key(str(n)) if not _missing(n) else "" for n in box_all["player_name"]])
+    fallback_ids = _player_ids(box_all[box_all["_key"] != ""])
+    prepared = [
+        _season_games(data_dir, name, box_all, games_all, props, teams, in_window, skips) for name in seasons
+    ]
+
+    _prepare(out_dir)
+    writer = _Writer(out_dir)
+    counts: Counter[str] = Counter()
+    summed_dates: set[str] = set()
+    game_dates: list[date] = []
+    for name, (games, events) in zip(seasons, prepared, strict=True):
+        game_dates += _write_season(name, games, events, teams, fallback_ids, writer, counts, skips, summed_dates,
+                                    in_window)
+    game_dates.sort()
 
     manifest = {
         "generator": GENERATOR,
         "source_dir": str(data_dir),
         "source_files": list(COLUMNS),
-        "season": season,
+        "season": ",".join(seasons),
+        "seasons": seasons,
         "start": _first(start, game_dates[:1]),
         "end": _first(end, game_dates[-1:]),
         "game_dates": [d.isoformat() for d in game_dates],
