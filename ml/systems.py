@@ -159,7 +159,8 @@ def build_systems(params: dict, market: Market | str = "player_points") -> list[
         "min_train_rows": int(params.get("xgb_min_train_rows", 500)),
         "retrain_days": int(params.get("xgb_retrain_days", 7)),
     }
-    return [
-        factory(market, **kwargs, **model_kwargs) if factory is xgboost else factory(market, **kwargs)
-        for factory in REGISTRY.values()
-    ]
+    per_system = {
+        xgboost: model_kwargs,
+        ensemble: {"min_stack_rows": int(params.get("ensemble_min_stack_rows", 300))},
+    }
+    return [factory(market, **kwargs, **per_system.get(factory, {})) for factory in REGISTRY.values()]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -32,11 +33,15 @@ def _project_without_rows(tmp_path: Path, model: str) -> Path:
     return project
 
 
-def _run(tmp_path: Path, demo_landing, model: str):
+def _runner(tmp_path: Path, demo_landing, model: str):
     landing, game_dates = demo_landing
     env = make_env(tmp_path, landing, game_dates[:5])
     settings = replace(env.settings, project_dir=_project_without_rows(tmp_path, model))
-    runner = PipelineRunner(settings)
+    return PipelineRunner(settings), env
+
+
+def _run(tmp_path: Path, demo_landing, model: str):
+    runner, env = _runner(tmp_path, demo_landing, model)
     return runner.run(env.all_dates)
 
 
@@ -60,3 +65,45 @@ def test_the_player_daily_cache_down_opens_the_circuit_breaker(tmp_path, demo_la
     message = result.phases[3].message
     assert "circuit breaker open" in message and "player_daily_cache" in message
     assert not result.ok
+
+
+def test_predict_refuses_after_a_failed_gate_unless_allow_degraded(tmp_path, demo_landing):
+    """`nba-props predict` (phase 5 alone) reads the P4 -> P5 gate of each date from run history: after the
+    breaker opened it refuses, naming the failed checks, and writes nothing; --allow-degraded predicts and
+    records the run as degraded with the overridden gate. A date whose phase 4 never ran refuses too."""
+    from dbt_project.history import latest_phase_outcomes
+    from dbt_project.warehouse import connect, table_exists
+
+    runner, env = _runner(tmp_path, demo_landing, "player_daily_cache")
+    day = env.game_dates[-1]
+    # a healthy run first (yesterday's tables stay in place when tonight's phase 4 fails)
+    healthy = PipelineRunner(env.settings).run(env.all_dates, phases=(1, 2, 3, 4))
+    assert healthy.ok
+    assert not runner.run(env.all_dates).ok
+
+    def predictions() -> int:
+        with connect(env.settings, read_only=True) as con:
+            if not table_exists(con, "test_nba_predictions", "player_prop_predictions"):
+                return 0
+            return con.execute(
+                "select count(*) from test_nba_predictions.player_prop_predictions where game_date = ?", [day]
+            ).fetchone()[0]
+
+    refused = runner.run([day], phases=(5,))
+    assert not refused.ok and [p.phase for p in refused.phases] == [5]
+    phase5 = refused.phases[0]
+    assert phase5.status == "failed" and phase5.message.startswith("refused: P4->P5 gate failed")
+    assert "circuit breaker open" in phase5.message and "player_daily_cache" in phase5.message
+    assert "--allow-degraded" in phase5.message
+    assert latest_phase_outcomes(env.settings, 5, [day])[day][0] == "failed"  # recorded in run history
+    assert predictions() == 0
+
+    never_ran = runner.run([env.game_dates[-1] + timedelta(days=30)], phases=(5,))
+    assert not never_ran.ok and "phase 4 has never run" in never_ran.phases[0].message
+
+    forced = runner.run([day], phases=(5,), allow_degraded=True)
+    assert forced.ok and forced.phases[0].status == "degraded", forced.phases[0].message
+    assert "--allow-degraded" in forced.phases[0].message
+    assert day.isoformat() in forced.phases[0].details["gate_overridden"]
+    assert latest_phase_outcomes(env.settings, 5, [day])[day][0] == "degraded"
+    assert predictions() > 0

@@ -1,5 +1,5 @@
-"""Prediction systems (points market): the registry, walk-forward residual calibration of P(over), the shared
-recommendation, and per-date idempotent writes of every registered system."""
+"""Prediction systems (every market; unit tests on points): the registry, walk-forward residual calibration
+of P(over), the shared recommendation, and per-date idempotent writes of every registered system."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from dbt_project.settings import Settings, project_vars
 from dbt_project.warehouse import connect
 from ml.calibration import empirical_prob_over, load_residuals, residuals_before
+from ml.markets import MARKETS
 from ml.predict import predict_date, recommend
 from ml.systems import REGISTRY, build_systems
 
@@ -122,7 +123,7 @@ def test_every_system_predicts_a_late_date_and_reruns_are_idempotent(demo_env):
 def test_late_date_is_calibrated_on_enough_past_residuals(demo_env):
     day = _late_date(demo_env)
     system = build_systems(project_vars(demo_env.settings.project_dir))[0]
-    residuals = load_residuals(demo_env.settings, system.mean_column, day)
+    residuals = load_residuals(demo_env.settings, system.market, system.mean_column, day)
     assert len(residuals) >= system.min_residuals  # the demo's late dates use the empirical calibration
     assert (pd.to_datetime(residuals["game_date"]).dt.date < day).all()
 
@@ -149,8 +150,9 @@ def test_results_on_or_after_the_date_cannot_change_its_predictions(demo_env, tm
 
     reference = predictions(src)
     with connect(copy) as con:
-        con.execute("update test_nba_analytics.player_game_summary set points = points + 37 where game_date >= ?",
-                    [day])
+        con.execute("update test_nba_analytics.player_game_summary set points = points + 37, rebounds = rebounds + 9, "
+                    "assists = assists + 9, threes = threes + 5, points_rebounds_assists = points_rebounds_assists "
+                    "+ 55 where game_date >= ?", [day])
         con.execute("update test_nba_precompute.ml_feature_store set points_avg_l10 = 99, "
                     "points_avg_season = 99 where game_date > ?", [day])
     predict_date(copy, day, "corrupted_future")
@@ -161,3 +163,43 @@ def test_results_on_or_after_the_date_cannot_change_its_predictions(demo_env, tm
                     [day])
     predict_date(copy, day, "corrupted_past")
     assert not np.allclose(predictions(copy)["prob_over"], reference["prob_over"])
+
+
+@pytest.mark.e2e
+def test_every_market_is_predicted_by_every_system_from_its_own_columns(demo_env):
+    """Rebounds, assists, threes and PRA are predicted like points; a baseline's mean is its market's
+    feature-store column (not the points one), and each market is calibrated on its own residuals."""
+    day = _late_date(demo_env)
+    predict_date(demo_env.settings, day, "markets")
+    with connect(demo_env.settings, read_only=True) as con:
+        counts = con.execute(
+            f"select market, system, count(*) from {PREDICTIONS} where game_date = ? group by 1, 2", [day]
+        ).fetchall()
+        check = con.execute(
+            f"""
+            select p.market, max(abs(p.predicted_value - case p.market
+                    when 'player_points' then f.points_avg_l10
+                    when 'player_rebounds' then f.rebounds_avg_l10
+                    when 'player_assists' then f.assists_avg_l10
+                    when 'player_threes' then f.threes_avg_l10
+                    when 'player_points_rebounds_assists' then f.pra_avg_l10 end)) as max_gap,
+                avg(p.predicted_value) as mean_prediction, avg(p.line) as mean_line
+            from {PREDICTIONS} as p
+            inner join test_nba_precompute.ml_feature_store as f
+                on f.player_id = p.player_id and f.game_date = p.game_date
+            where p.game_date = ? and p.system = 'rolling_l10'
+            group by p.market
+            """,
+            [day],
+        ).df().set_index("market")
+    assert {m for m, _, _ in counts} == set(MARKETS)
+    assert {(m, s) for m, s, n in counts if n > 10} == {(m, s) for m in MARKETS for s in REGISTRY}
+    assert (check["max_gap"] < 1e-9).all()
+    # the predictions are on each market's scale: points ~ 3x rebounds, PRA above points
+    scale = check["mean_prediction"]
+    assert scale["player_points_rebounds_assists"] > scale["player_points"] > scale["player_rebounds"]
+    assert (abs(check["mean_prediction"] - check["mean_line"]) < 0.35 * check["mean_line"]).all()
+    for market in MARKETS.values():
+        system = build_systems({}, market)[0]
+        past = load_residuals(demo_env.settings, market, system.mean_column, day)
+        assert len(past) >= system.min_residuals

@@ -1,26 +1,31 @@
-"""The xgboost and ensemble points systems: walk-forward training windows, the model registry, idempotent
-writes and the ensemble's averaging, on the demo warehouse."""
+"""The xgboost and ensemble systems: walk-forward training windows, saved model artifacts and the model
+registry, idempotent writes, and the ensemble's line-anchored stack, on the demo warehouse."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, timedelta
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from dbt_project.settings import project_vars
 from dbt_project.warehouse import connect
-from ml import xgb
-from ml.predict import predict_date
-from ml.systems import REGISTRY, Ensemble, XGBoostPoints, build_systems
+from ml import stack, xgb
+from ml.markets import MARKETS, POINTS
+from ml.predict import load_inputs, predict_date
+from ml.systems import REGISTRY, Ensemble, XGBoostModel, build_systems
 
 PREDICTIONS = "test_nba_predictions.player_prop_predictions"
 MODEL_REGISTRY = "test_nba_predictions.model_registry"
 KEY = "game_date, player_id, market, bookmaker, system, model_version"
 
 
-def _xgb(params: dict | None = None) -> XGBoostPoints:
-    return next(s for s in build_systems(params or {}) if isinstance(s, XGBoostPoints))
+def _xgb(params: dict | None = None, market=POINTS) -> XGBoostModel:
+    return next(s for s in build_systems(params or {}, market) if isinstance(s, XGBoostModel))
 
 
 # -- units -------------------------------------------------------------------------------------------------
@@ -28,6 +33,7 @@ def test_xgboost_and_ensemble_are_registered_after_the_baselines():
     names = list(REGISTRY)
     assert names.index("ensemble") > max(names.index(n) for n in ("rolling_l10", "season_avg", "xgboost"))
     ens = next(s for s in build_systems({}) if isinstance(s, Ensemble))
+    assert ens.min_stack_rows == project_vars()["ensemble_min_stack_rows"]
     assert set(ens.components) == {"rolling_l10", "season_avg", "xgboost"}
 
 
@@ -56,13 +62,17 @@ def _late_date(env) -> date:
 @pytest.mark.e2e
 def test_training_frame_has_no_rows_on_or_after_the_date(demo_env):
     day = _late_date(demo_env)
-    train = xgb.training_frame(demo_env.settings, day)
+    train = xgb.training_frame(demo_env.settings, POINTS, day)
     assert len(train) >= 500
     assert (pd.to_datetime(train["game_date"]).dt.date < day).all()
-    assert train["points"].notna().all() and set(xgb.FEATURES) <= set(train.columns)
+    assert train["target"].notna().all() and set(xgb.FEATURES) <= set(train.columns)
+    # the market's own line is a feature (known before tip-off), and the target is the market's stat
+    assert train["market_line"].notna().mean() > 0.3
+    rebounds = xgb.training_frame(demo_env.settings, MARKETS["player_rebounds"], day)
+    assert len(rebounds) == len(train) and rebounds["target"].mean() < 0.6 * train["target"].mean()
     # the model actually used for the date is trained through an earlier date still
     through = xgb.trained_through(day)
-    window = xgb.training_frame(demo_env.settings, through + timedelta(days=1))
+    window = xgb.training_frame(demo_env.settings, POINTS, through + timedelta(days=1))
     assert through < day and pd.to_datetime(window["game_date"]).dt.date.max() <= through
 
 
@@ -79,23 +89,57 @@ def test_xgboost_predicts_a_late_date_idempotently_and_registers_each_model_once
             f"select count(*) from (select 1 from {PREDICTIONS} group by {KEY} having count(*) > 1)"
         ).fetchone()[0]
         registry = con.execute(
-            f"select system, model_version, trained_through, n_train_rows, feature_version, features "
-            f"from {MODEL_REGISTRY} order by trained_through"
+            f"select system, model_version, market, trained_through, n_train_rows, feature_version, features, "
+            f"artifact_path, artifact_sha256 from {MODEL_REGISTRY} where system = 'xgboost' order by trained_through"
         ).df()
-        predicted_dates = [r[0] for r in con.execute(
-            f"select distinct game_date from {PREDICTIONS} where system = 'xgboost'"
-        ).fetchall()]
+        predicted = con.execute(
+            f"select distinct market, game_date from {PREDICTIONS} where system = 'xgboost'"
+        ).fetchall()
     assert counts["xgboost"] > 50 and counts["ensemble"] == counts["xgboost"]
     assert dupes == 0
-    keys = registry[["system", "model_version", "trained_through"]]
+    keys = registry[["system", "model_version", "market", "trained_through"]]
     assert not keys.duplicated().any()
-    trained = set(pd.to_datetime(registry["trained_through"]).dt.date)
-    assert trained == {xgb.trained_through(d) for d in predicted_dates}  # one row per trained model
-    row = registry[pd.to_datetime(registry["trained_through"]).dt.date == xgb.trained_through(day)].iloc[0]
+    trained = set(zip(registry["market"], pd.to_datetime(registry["trained_through"]).dt.date, strict=True))
+    assert trained == {(m, xgb.trained_through(d)) for m, d in predicted}  # one row per trained model
     through = xgb.trained_through(day)
-    assert row["n_train_rows"] == len(xgb.training_frame(demo_env.settings, through + timedelta(days=1)))
+    row = registry[(pd.to_datetime(registry["trained_through"]).dt.date == through)
+                   & (registry["market"] == "player_points")].iloc[0]
+    assert row["n_train_rows"] == len(xgb.training_frame(demo_env.settings, POINTS, through + timedelta(days=1)))
     assert row["system"] == "xgboost" and row["feature_version"] == "v2"
-    assert "points_line_consensus" in row["features"]
+    assert "market_line" in row["features"]
+    # every registered model has its artifact on disk, intact
+    for path, sha in zip(registry["artifact_path"], registry["artifact_sha256"], strict=True):
+        assert Path(path).is_file() and hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha
+        assert json.loads((Path(path).parent / "meta.json").read_text())["sha256"] == sha
+
+
+@pytest.mark.e2e
+def test_a_new_process_reloads_the_saved_artifact_and_retrains_when_it_is_corrupt(demo_env):
+    """Without the in-process cache the registered artifact is loaded (same predictions, no retraining);
+    a corrupted artifact fails its sha256 check and the model is retrained and saved again."""
+    day = _late_date(demo_env)
+    system = _xgb(project_vars(demo_env.settings.project_dir))
+    xgb._CACHE.clear()
+    first = xgb.predict(demo_env.settings, system, day)
+
+    def trained_at() -> pd.Timestamp:
+        with connect(demo_env.settings, read_only=True) as con:
+            return con.execute(
+                f"select trained_at from {MODEL_REGISTRY} where system = 'xgboost' and market = ? "
+                "and trained_through = ?", [system.market.key, xgb.trained_through(day)]
+            ).fetchone()[0]
+
+    stamp = trained_at()
+    xgb._CACHE.clear()
+    again = xgb.predict(demo_env.settings, system, day)
+    pd.testing.assert_series_equal(first, again)
+    assert trained_at() == stamp  # loaded, not retrained
+    path = xgb.artifact_dir(demo_env.settings, system, xgb.trained_through(day)) / "model.json"
+    path.write_text("{}")
+    xgb._CACHE.clear()
+    healed = xgb.predict(demo_env.settings, system, day)
+    assert trained_at() > stamp  # retrained
+    assert healed.to_numpy() == pytest.approx(first.to_numpy())  # same rows, same seed: the same model
 
 
 @pytest.mark.e2e
@@ -112,18 +156,57 @@ def test_below_min_train_rows_xgboost_and_ensemble_write_nothing(demo_env):
         predict_date(demo_env.settings, day, "restore")
 
 
-@pytest.mark.e2e
-def test_ensemble_mean_is_the_average_of_its_components(demo_env):
-    day = _late_date(demo_env)
-    predict_date(demo_env.settings, day, "ensemble_check")
-    with connect(demo_env.settings, read_only=True) as con:
+def _wide(env, day: date) -> pd.DataFrame:
+    with connect(env.settings, read_only=True) as con:
         long = con.execute(
-            f"select player_id, bookmaker, system, predicted_value from {PREDICTIONS} where game_date = ?", [day]
+            f"select player_id, bookmaker, line, system, predicted_value from {PREDICTIONS} "
+            "where game_date = ? and market = 'player_points'", [day]
         ).df()
     wide = long.pivot(index=["player_id", "bookmaker"], columns="system", values="predicted_value").dropna()
-    assert len(wide) > 20
-    components = wide[["rolling_l10", "season_avg", "xgboost"]].mean(axis=1)
-    assert wide["ensemble"].to_numpy() == pytest.approx(components.to_numpy())
-    sample = wide.iloc[len(wide) // 2]
-    expected = (sample["rolling_l10"] + sample["season_avg"] + sample["xgboost"]) / 3
-    assert sample["ensemble"] == pytest.approx(expected)
+    return wide.join(long.groupby("player_id")["line"].median().rename("line_consensus"), on="player_id")
+
+
+@pytest.mark.e2e
+def test_ensemble_is_the_plain_average_until_the_stack_has_enough_history(demo_env):
+    day = _late_date(demo_env)
+    try:
+        predict_date(demo_env.settings, day, "no_stack", params={"ensemble_min_stack_rows": 10**9})
+        wide = _wide(demo_env, day)
+        assert len(wide) > 20
+        components = wide[["rolling_l10", "season_avg", "xgboost"]].mean(axis=1)
+        assert wide["ensemble"].to_numpy() == pytest.approx(components.to_numpy())
+    finally:
+        predict_date(demo_env.settings, day, "restore")
+
+
+@pytest.mark.e2e
+def test_ensemble_stacks_components_on_the_consensus_line_from_past_dates_only(demo_env):
+    """The stack for date D is fitted on stored predictions of dates before D; its weights are registered
+    (trained_through D - 1) and the ensemble's mean is line + intercept + sum b_i (component_i - line)."""
+    day = _late_date(demo_env)
+    # the 14-day test season has one earlier day of xgboost predictions: lower the history threshold
+    params = {"ensemble_min_stack_rows": 60}
+    predict_date(demo_env.settings, day, "stacked", params=params)
+    ens = next(s for s in build_systems(params) if isinstance(s, Ensemble))
+    versions = {s.name: s.model_version for s in build_systems({}) if s.name in ens.components}
+    rows = stack.training_rows(demo_env.settings, "player_points", "points", versions,
+                               day - timedelta(days=ens.stack_window_days), day)
+    assert len(rows) >= ens.min_stack_rows and (pd.to_datetime(rows["game_date"]).dt.date < day).all()
+    with connect(demo_env.settings, read_only=True) as con:
+        registered = con.execute(
+            f"select params, n_train_rows from {MODEL_REGISTRY} where system = 'ensemble' "
+            "and market = 'player_points' and trained_through = ?", [day - timedelta(days=1)]
+        ).fetchone()
+    assert registered is not None and registered[1] == len(rows.dropna())
+    weights = json.loads(registered[0])
+    wide = _wide(demo_env, day)
+    coef = weights["coefficients"]
+    expected = wide["line_consensus"] + weights["intercept"] + sum(
+        coef[name] * (wide[name] - wide["line_consensus"]) for name in ("rolling_l10", "season_avg", "xgboost")
+    )
+    assert wide["ensemble"].to_numpy() == pytest.approx(expected.to_numpy())
+    # the stack is not the plain average (the test can tell them apart)
+    assert not np.allclose(wide["ensemble"], wide[["rolling_l10", "season_avg", "xgboost"]].mean(axis=1))
+    inputs = load_inputs(demo_env.settings, day)
+    assert set(inputs["market"]) <= set(MARKETS)
+    predict_date(demo_env.settings, day, "restore")
