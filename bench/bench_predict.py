@@ -10,7 +10,7 @@ removed from the registry and from disk, and two fresh processes each run phase 
 date:
   * cold: trains the 5 xgboost models, fits 5 stacks and predicts (what the first run of a week does);
   * warm: the same with the saved artifacts (what every other day of the week does).
-Each reports wall seconds and the process's peak RSS (ru_maxrss). Not a test: figures only.
+Each reports wall seconds and the process's peak RSS (VmHWM). Not a test: figures only.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from dbt_project.settings import Settings  # noqa: E402
 from dbt_project.warehouse import connect  # noqa: E402
 
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from datetime import date
 from pathlib import Path
 sys.path.insert(0, {repo!r})
@@ -44,8 +44,9 @@ settings.export_env()
 started = time.perf_counter()
 rows = predict_date(settings, date.fromisoformat({day!r}), "bench")
 seconds = time.perf_counter() - started
-print(json.dumps({{"seconds": round(seconds, 2), "rows": rows,
-                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}}))
+# VmHWM: this process's peak RSS (ru_maxrss would carry the parent's peak across exec on Linux)
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({{"seconds": round(seconds, 2), "rows": rows, "peak_rss_mb": round(hwm / 1024, 1)}}))
 """
 
 
@@ -87,6 +88,7 @@ def main() -> None:
     parser.add_argument("--date", type=date.fromisoformat, default=date(2025, 11, 22))
     parser.add_argument("--work-dir", type=Path, default=REPO / "bench" / "results" / "predict_work")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "predict.json")
+    parser.add_argument("--reuse", action="store_true", help="Skip the set-up: reuse --work-dir's warehouse.")
     args = parser.parse_args()
     if not (args.data_dir / "player_box_scores.parquet").is_file():
         raise SystemExit(f"skipped: no real data in {args.data_dir} (see README: benchmarks)")
@@ -95,7 +97,13 @@ def main() -> None:
 
     started = time.perf_counter()
     cfg = EvalConfig(data_dir=args.data_dir, start=args.date, end=args.date, out=args.out, work_dir=args.work_dir)
-    settings, info = replay(cfg)
+    if args.reuse:
+        work = args.work_dir.resolve()
+        settings = Settings(target="eval", landing_dir=work / "landing", warehouse_dir=work / "warehouse",
+                            exports_dir=work / "exports")
+        info = {"reused": str(work)}
+    else:
+        settings, info = replay(cfg)
     setup_seconds = time.perf_counter() - started
     removed = _forget_models(settings, args.date)
     cold = _child(settings, args.date)
