@@ -123,6 +123,23 @@ def predict(
 
 
 @app.command()
+def dashboard(
+    out: Annotated[Path, typer.Option(help="HTML file to write.")] = Path("reports/dashboard.html"),
+    target: TargetOpt = "dev",
+    warehouse_dir: WarehouseOpt = None,
+) -> None:
+    """Write the pipeline-health dashboard: one static HTML page (plotly, works offline)."""
+    from dbt_project.dashboard import DashboardError, write_dashboard
+
+    try:
+        path = write_dashboard(_settings(target, None, warehouse_dir, None), out)
+    except DashboardError as exc:
+        console.print(f"[red]dashboard:[/] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+@app.command()
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     target: TargetOpt = "dev",

@@ -6,6 +6,7 @@ every phase keeps a whole run close to the time the SQL takes.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,8 @@ class BuildOutcome:
     seconds: float
     nodes: list[NodeOutcome] = field(default_factory=list)
     error: str | None = None
+    # the invocation's run_results.json (metadata + results), as dbt wrote it
+    run_results: dict[str, Any] = field(default_factory=dict)
 
     def of_type(self, resource_type: str) -> list[NodeOutcome]:
         return [n for n in self.nodes if n.resource_type == resource_type]
@@ -157,4 +160,15 @@ class Dbt:
                 )
         error = str(result.exception) if result.exception else None
         success = bool(result.success) and not any(n.failed for n in nodes)
-        return BuildOutcome(selector, success, seconds, nodes, error)
+        return BuildOutcome(selector, success, seconds, nodes, error, self._run_results(started))
+
+    def _run_results(self, since: float) -> dict[str, Any]:
+        """dbt's run_results.json of the invocation that just ended (empty when dbt wrote none, e.g. a
+        failed parse: a file older than the invocation is not this one's)."""
+        path = self.settings.dbt_target_path / "run_results.json"
+        try:
+            if path.stat().st_mtime < time.time() - (time.perf_counter() - since) - 1.0:
+                return {}
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}

@@ -1,4 +1,15 @@
-"""Phase 6 step: write the JSON feeds of a date from the publish models (atomic: temp file + rename)."""
+"""Phase 6 step: write the six JSON feeds of a date from the publish models.
+
+``exports/<date>/{predictions, best_bets, tonight, streaks, live_scores, live_grading}.json``. Every feed is
+built, then validated against its JSON Schema (``feed_schemas.py``); only when all six are valid are they
+written, each atomically (local: temp file + rename; object storage such as ``gs://`` via fsspec: one
+object upload, which is atomic there). The destination is ``Settings.exports_dir`` or, when set,
+``Settings.exports_url`` (``NBA_PROPS_EXPORTS_URL``).
+
+Live feeds at an as-of time (``as_of``; default now): a game is ``final`` once its box score has landed and,
+in replay at a cut-off, ``as_of`` is at least ``GAME_MINUTES`` after tip-off; ``in_progress`` between
+tip-off and then; ``scheduled`` before tip-off. Live grading counts only final games.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +17,31 @@ import json
 import math
 import os
 import tempfile
-from datetime import date, datetime, timezone
+from collections import defaultdict
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from dbt_project.settings import Settings
+from jsonschema import Draft202012Validator, FormatChecker
+
+from dbt_project.feed_schemas import FEEDS, SCHEMAS
+from dbt_project.settings import Settings, project_vars
 from dbt_project.warehouse import connect
+
+GAME_MINUTES = 150
+
+
+class FeedValidationError(ValueError):
+    pass
 
 
 def _clean(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
-    if isinstance(value, (date, datetime)):
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=timezone.utc).isoformat().replace("+00:00", "Z") if value.tzinfo is None \
+            else value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
         return value.isoformat()
     return value
 
@@ -27,33 +51,206 @@ def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, indent=1, sort_keys=False, ensure_ascii=False)
+            json.dump(payload, fh, separators=(",", ":"), ensure_ascii=False)
             fh.write("\n")
+        os.chmod(tmp, 0o644)  # published files are world-readable (mkstemp creates 0600)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def export_predictions(settings: Settings, game_date: date, run_id: str) -> Path:
-    with connect(settings) as con:
+def _rows(settings: Settings, model: str, game_date: date, order: str, schema: str = "nba_publish") -> list[dict]:
+    with connect(settings, read_only=True) as con:
         cursor = con.execute(
-            f"select * from {settings.schema('nba_publish')}.publish_predictions where game_date = ? "
-            "order by player_name, market, bookmaker, system",
-            [game_date],
+            f"select * from {settings.schema(schema)}.{model} where game_date = ? order by {order}", [game_date]
         )
         columns = [c[0] for c in cursor.description]
-        rows = [dict(zip(columns, map(_clean, r), strict=True)) for r in cursor.fetchall()]
-    path = settings.exports_dir / game_date.isoformat() / "predictions.json"
-    write_json_atomic(
-        path,
-        {
-            "feed": "predictions",
-            "game_date": game_date.isoformat(),
-            "run_id": run_id,
-            "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "count": len(rows),
-            "predictions": rows,
-        },
-    )
-    return path
+        return [dict(zip(columns, map(_clean, r), strict=True)) for r in cursor.fetchall()]
+
+
+def _as_utc(moment: Any) -> datetime | None:
+    if moment is None:
+        return None
+    parsed = datetime.fromisoformat(str(moment).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def game_status(tipoff: Any, has_box_score: bool, as_of: datetime | None) -> str:
+    tip = _as_utc(tipoff)
+    now = as_of or datetime.now(timezone.utc)
+    if has_box_score and (as_of is None or tip is None or now >= tip + timedelta(minutes=GAME_MINUTES)):
+        return "final"
+    if tip is not None and now >= tip:
+        return "in_progress"
+    return "scheduled"
+
+
+# -- feeds ----------------------------------------------------------------------------------------------------
+def _predictions(settings: Settings, day: date, as_of: datetime | None) -> tuple[str, list[dict], dict]:
+    rows = _rows(settings, "publish_predictions", day, "player_name, market, bookmaker, system")
+    return "predictions", rows, {}
+
+
+def _tonight(settings: Settings, day: date, as_of: datetime | None) -> tuple[str, list[dict], dict]:
+    rows = _rows(settings, "publish_tonight", day, "player_name, player_id, market")
+    players: dict[int, dict] = {}
+    market_keys = ("market", "consensus_line", "books", "predicted_value", "prob_over", "recommendation",
+                   "best_edge")
+    system = rows[0]["system"] if rows else project_vars(settings.project_dir).get("publish_system", "ensemble")
+    for r in rows:
+        player = players.setdefault(r["player_id"], {
+            k: r[k] for k in ("player_id", "player_name", "team_abbr", "opponent_abbr", "is_home", "nba_game_id",
+                              "injury_status", "rest_days", "is_back_to_back", "teammates_out",
+                              "games_played_season", "points_avg_l10", "minutes_avg_l10")
+        } | {"markets": []})
+        if r["market"] is not None:
+            player["markets"].append({k: r[k] for k in market_keys})
+    return "players", list(players.values()), {"system": system}
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def bet_reasons(r: dict[str, Any]) -> list[str]:
+    """Plain-language reasons behind a best bet, from the columns of publish_best_bets."""
+    side = r["recommendation"].lower()
+    book_prob = r["confidence"] - r["edge"]
+    price = f" ({r['price']:+d})" if r.get("price") is not None else ""
+    reasons = [
+        f"P({side}) {_pct(r['confidence'])} vs the book's no-vig {_pct(book_prob)} at {r['bookmaker']}{price}",
+        f"predicted {r['predicted_value']:.1f} vs a line of {r['line']:g}",
+    ]
+    if r["market"] == "player_points" and r.get("points_avg_l10") is not None:
+        season = f" (season {r['points_avg_season']:.1f})" if r.get("points_avg_season") is not None else ""
+        reasons.append(f"last 10 games: {r['points_avg_l10']:.1f} points{season}")
+    if r.get("is_back_to_back"):
+        reasons.append("second night of a back-to-back")
+    elif (r.get("rest_days") or 0) >= 2:
+        reasons.append(f"{r['rest_days']} days of rest")
+    if (r.get("teammates_out") or 0) > 0:
+        reasons.append(f"{r['teammates_out']} rotation teammate(s) out")
+    factor = r.get("defense_factor")
+    if factor is not None and abs(factor - 1.0) >= 0.03:
+        reasons.append(f"opponent defence {'weaker' if factor > 1 else 'stronger'} than average "
+                       f"(factor {factor:.2f})")
+    if r.get("injury_status") not in (None, "Available"):
+        reasons.append(f"on the injury report: {r['injury_status']}")
+    return reasons
+
+
+def _best_bets(settings: Settings, day: date, as_of: datetime | None) -> tuple[str, list[dict], dict]:
+    bets = []
+    for r in _rows(settings, "publish_best_bets", day, "bet_rank"):
+        bet = {k: r[k] for k in ("player_id", "player_name", "team_abbr", "opponent_abbr", "is_home", "market",
+                                 "bookmaker", "line", "recommendation", "price", "predicted_value", "prob_over",
+                                 "confidence", "edge", "system", "model_version")}
+        bets.append({"rank": r["bet_rank"], **bet, "reasons": bet_reasons(r)})
+    return "bets", bets, {}
+
+
+def _streaks(settings: Settings, day: date, as_of: datetime | None) -> tuple[str, list[dict], dict]:
+    rows = _rows(settings, "publish_streaks", day, "streak_games desc, player_name, market")
+    return "streaks", [
+        {"player_id": r["player_id"], "player_name": r["player_name"], "team_abbr": r["team_abbr"],
+         "opponent_abbr": r["opponent_abbr"], "market": r["market"], "side": r["streak_side"],
+         "games": r["streak_games"], "last_game_date": r["last_game_date"], "average_margin": r["average_margin"]}
+        for r in rows
+    ], {}
+
+
+def _live_scores(settings: Settings, day: date, as_of: datetime | None) -> tuple[str, list[dict], dict]:
+    games = []
+    for r in _rows(settings, "publish_games", day, "tipoff_at, nba_game_id"):
+        status = game_status(r["tipoff_at"], bool(r["has_final_box_score"]), as_of)
+        final = status == "final"
+        games.append({"nba_game_id": r["nba_game_id"], "tipoff_at": r["tipoff_at"],
+                      "home_team": r["home_team_abbr"], "away_team": r["away_team_abbr"], "status": status,
+                      "home_score": r["home_score"] if final else None,
+                      "away_score": r["away_score"] if final else None})
+    return "games", games, {}
+
+
+def _live_grading(settings: Settings, day: date, as_of: datetime | None) -> tuple[str, list[dict], dict]:
+    system = project_vars(settings.project_dir).get("publish_system", "ensemble")
+    final_games = {
+        g["nba_game_id"] for g in _rows(settings, "publish_games", day, "nba_game_id")
+        if game_status(g["tipoff_at"], bool(g["has_final_box_score"]), as_of) == "final"
+    }
+    rows = [r for r in _rows(settings, "publish_live_grading", day, "player_name, market, bookmaker, system")
+            if r["nba_game_id"] in final_games]
+    totals: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for r in rows:
+        t = totals[(r["system"], r["market"])]
+        t["graded"] += 1
+        t["error"] += r["absolute_error"] or 0.0
+        if r["recommendation"] != "PASS":
+            t["picks"] += 1
+            t["hits"] += 1 if r["is_hit"] else 0
+            t["decided"] += 0 if r["is_hit"] is None else 1
+    summary = [
+        {"system": s, "market": m, "graded": int(t["graded"]), "picks": int(t["picks"]), "hits": int(t["hits"]),
+         "hit_rate": t["hits"] / t["decided"] if t["decided"] else None,
+         "mae": t["error"] / t["graded"] if t["graded"] else None}
+        for (s, m), t in sorted(totals.items())
+    ]
+    graded = [
+        {k: r[k] for k in ("player_id", "player_name", "team_abbr", "nba_game_id", "market", "bookmaker", "line",
+                           "predicted_value", "prob_over", "recommendation", "actual_value", "outcome", "is_hit")}
+        for r in rows if r["system"] == system
+    ]
+    return "graded", graded, {"system": system, "games_final": len(final_games), "summary": summary}
+
+
+BUILDERS = {
+    "predictions": _predictions, "tonight": _tonight, "best_bets": _best_bets, "streaks": _streaks,
+    "live_scores": _live_scores, "live_grading": _live_grading,
+}
+assert tuple(BUILDERS) == FEEDS
+
+
+def validate(feed: str, document: dict[str, Any]) -> None:
+    """Raise FeedValidationError naming the feed, the JSON path and the problem of the first errors."""
+    validator = Draft202012Validator(SCHEMAS[feed], format_checker=FormatChecker())
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        shown = "; ".join(f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors[:3])
+        raise FeedValidationError(f"{feed}.json does not match its schema ({len(errors)} errors): {shown}")
+
+
+def build_feeds(settings: Settings, game_date: date, run_id: str,
+                as_of: datetime | None = None) -> dict[str, dict[str, Any]]:
+    generated = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    documents = {}
+    for feed, builder in BUILDERS.items():
+        key, items, extra = builder(settings, game_date, as_of)
+        documents[feed] = {
+            "feed": feed, "game_date": game_date.isoformat(), "run_id": run_id, "generated_at": generated,
+            "as_of": _clean(as_of.astimezone(timezone.utc)) if as_of else None, "count": len(items), **extra,
+            key: items,
+        }
+        validate(feed, documents[feed])
+    return documents
+
+
+def _write(settings: Settings, relative: str, payload: dict[str, Any]) -> str:
+    if settings.exports_url:
+        import fsspec
+
+        url = f"{settings.exports_url.rstrip('/')}/{relative}"
+        fs, path = fsspec.core.url_to_fs(url)
+        body = (json.dumps(payload, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
+        fs.pipe_file(path, body)  # one object upload: readers see the old object or the new one
+        return url
+    path = settings.exports_dir / relative
+    write_json_atomic(path, payload)
+    return str(path)
+
+
+def export_feeds(settings: Settings, game_date: date, run_id: str, as_of: datetime | None = None) -> list[str]:
+    """Build, validate and write the six feeds of a date (and the schemas); returns where they went."""
+    documents = build_feeds(settings, game_date, run_id, as_of)  # all valid before anything is written
+    for feed, schema in SCHEMAS.items():
+        _write(settings, f"schemas/{feed}.schema.json", schema)
+    return [_write(settings, f"{game_date.isoformat()}/{feed}.json", doc) for feed, doc in documents.items()]

@@ -54,6 +54,89 @@ def ensure_table(settings: Settings) -> None:
         )
 
 
+NODE_TABLE = "dbt_node_results"
+LOAD_TABLE = "dlt_load_info"
+
+
+def ensure_observability_tables(settings: Settings) -> None:
+    """The tables the monitoring models read besides run history: dbt node results and dlt load info."""
+    schema = settings.schema("nba_monitoring")
+    with connect(settings) as con:
+        con.execute(f"create schema if not exists {schema}")
+        con.execute(
+            f"""create table if not exists {schema}.{NODE_TABLE} (
+                run_id varchar not null, phase integer not null, invocation_id varchar,
+                unique_id varchar not null, name varchar, resource_type varchar, status varchar,
+                execution_seconds double, rows_affected bigint, bytes_processed bigint, bytes_billed bigint,
+                failures bigint, message varchar, completed_at timestamp,
+                primary key (run_id, phase, unique_id)
+            )"""
+        )
+        con.execute(
+            f"""create table if not exists {schema}.{LOAD_TABLE} (
+                run_id varchar not null, load_id varchar, table_name varchar not null, row_count bigint,
+                extract_seconds double, normalize_seconds double, load_seconds double, loaded_at timestamp,
+                primary key (run_id, table_name)
+            )"""
+        )
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _completed_at(timing: list[dict[str, Any]]) -> datetime | None:
+    ends = [t.get("completed_at") for t in timing or [] if t.get("completed_at")]
+    if not ends:
+        return None
+    return datetime.fromisoformat(max(ends).replace("Z", "+00:00")).replace(tzinfo=None)
+
+
+def record_dbt_nodes(settings: Settings, run_id: str, phase: int, run_results: dict[str, Any]) -> int:
+    """Load one dbt invocation's run_results.json into nba_monitoring.dbt_node_results."""
+    invocation = (run_results.get("metadata") or {}).get("invocation_id")
+    rows = []
+    for r in run_results.get("results") or []:
+        response = r.get("adapter_response") or {}
+        unique_id = r.get("unique_id") or ""
+        rows.append((
+            run_id, phase, invocation, unique_id, unique_id.split(".")[-1], unique_id.split(".")[0],
+            r.get("status"), float(r.get("execution_time") or 0.0), _int(response.get("rows_affected")),
+            _int(response.get("bytes_processed")), _int(response.get("bytes_billed")), _int(r.get("failures")),
+            (r.get("message") or None), _completed_at(r.get("timing")),
+        ))
+    if rows:
+        with connect(settings) as con:
+            con.executemany(
+                f"insert or replace into {settings.schema('nba_monitoring')}.{NODE_TABLE} "
+                f"values ({', '.join('?' * 14)})",
+                rows,
+            )
+    return len(rows)
+
+
+def record_dlt_load(settings: Settings, run_id: str, load: dict[str, Any], finished_at: datetime) -> int:
+    """Record phase 1's dlt load info (rows per table, step times, load ids)."""
+    steps = load.get("step_seconds") or {}
+    load_ids = ",".join(load.get("load_ids") or [])
+    rows = [
+        (run_id, load_ids or None, table, int(n), steps.get("extract"), steps.get("normalize"), steps.get("load"),
+         finished_at)
+        for table, n in sorted((load.get("rows") or {}).items())
+    ]
+    if rows:
+        with connect(settings) as con:
+            con.executemany(
+                f"insert or replace into {settings.schema('nba_monitoring')}.{LOAD_TABLE} "
+                "values (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+    return len(rows)
+
+
 def record(settings: Settings, rec: PhaseRecord, dates: list[date]) -> None:
     details = json.dumps(rec.details, default=str, sort_keys=True)
     rows = [

@@ -22,7 +22,7 @@ from rich.console import Console
 
 from dbt_project import history
 from dbt_project.dbt_invoker import BuildOutcome, Dbt
-from dbt_project.export import export_predictions
+from dbt_project.export import export_feeds
 from dbt_project.gates import precompute_circuit_breaker
 from dbt_project.history import PHASE_NAMES, PhaseRecord
 from dbt_project.settings import Settings
@@ -113,6 +113,7 @@ class PipelineRunner:
         from ingestion.pipeline import load_landing
 
         result = load_landing(self.settings, dates)
+        history.record_dlt_load(self.settings, self.run_id, result.summary(), _now())
         total = sum(result.rows.values())
         message = f"loaded {total} rows into {self.settings.schema('nba_raw')}"
         details = result.summary()
@@ -128,7 +129,7 @@ class PipelineRunner:
 
     def _dbt_phase(self, phase: int) -> Callable[[list[date]], tuple[str, dict[str, Any]]]:
         def body(dates: list[date]) -> tuple[str, dict[str, Any]]:
-            outcome = self.dbt.build(f"phase{phase}", self._vars)
+            outcome = self._build(phase, f"phase{phase}", self._vars)
             if not outcome.success:
                 raise GateClosed(outcome)
             models = len(outcome.of_type("model")) + len(outcome.of_type("seed"))
@@ -136,6 +137,12 @@ class PipelineRunner:
             return f"built {models} models/seeds, {tests} tests passed", outcome.summary()
 
         return body
+
+    def _build(self, phase: int, selector: str, extra: list[str] | None = None) -> BuildOutcome:
+        """dbt build of a selector; its run_results.json goes to nba_monitoring.dbt_node_results."""
+        outcome = self.dbt.build(selector, extra)
+        history.record_dbt_nodes(self.settings, self.run_id, phase, outcome.run_results)
+        return outcome
 
     @property
     def _vars(self) -> list[str]:
@@ -145,7 +152,7 @@ class PipelineRunner:
 
     def _precompute(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
         """Phase 4 and the P4 -> P5 circuit breaker (dbt_project/gates.py)."""
-        outcome = self.dbt.build("phase4", self._vars)
+        outcome = self._build(4, "phase4", self._vars)
         decision = precompute_circuit_breaker(self.settings, outcome, dates)
         if not decision.open:
             raise GateClosed(outcome, decision.details, decision.message)
@@ -179,7 +186,7 @@ class PipelineRunner:
         gate = self._precompute_gate(dates) if 4 not in self._phases else {}
         ensure_table(self.settings)
         per_date = {d.isoformat(): predict_date(self.settings, d, self.run_id) for d in dates}
-        outcome = self.dbt.build("phase5", self._vars)
+        outcome = self._build(5, "phase5", self._vars)
         if not outcome.success:
             raise GateClosed(outcome, {"predictions": per_date})
         message = f"wrote {sum(per_date.values())} predictions, graded"
@@ -188,11 +195,13 @@ class PipelineRunner:
         return message, {**gate, "predictions": per_date, "dbt": outcome.summary()}
 
     def _publish(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
-        outcome = self.dbt.build("phase6", self._vars)
+        outcome = self._build(6, "phase6", self._vars)
         if not outcome.success:
             raise GateClosed(outcome)
-        paths = [str(export_predictions(self.settings, d, self.run_id)) for d in dates]
-        return f"exported {len(paths)} predictions.json", {"exports": paths, "dbt": outcome.summary()}
+        paths = [path for d in dates for path in export_feeds(self.settings, d, self.run_id)]
+        return f"exported {len(paths)} feeds for {len(dates)} date(s)", {
+            "exports": len(paths), "first": paths[:1], "dbt": outcome.summary()
+        }
 
     # -- orchestration ------------------------------------------------------------------------------------
     def run(self, dates: list[date], phases: Sequence[int] = ALL_PHASES, allow_degraded: bool = False) -> RunResult:
@@ -210,6 +219,7 @@ class PipelineRunner:
         started = time.perf_counter()
         result = RunResult(self.run_id, list(dates))
         history.ensure_table(self.settings)
+        history.ensure_observability_tables(self.settings)
         bodies: dict[int, Callable[[list[date]], tuple[str, dict[str, Any]]]] = {
             1: self._ingest,
             2: self._dbt_phase(2),
@@ -250,7 +260,7 @@ class PipelineRunner:
             self.console.print(
                 f"  phase {phase} {PHASE_NAMES[phase]:<11} [{colour}]{status:<8}[/] {seconds:6.1f}s  {message}"
             )
-        monitoring = self.dbt.build("monitoring")
+        monitoring = self._build(0, "monitoring")
         if not monitoring.success:
             self.console.print(f"  [red]monitoring views failed[/]: {_describe_failure(monitoring)}")
             result.phases.append(PhaseResult(0, "failed", monitoring.seconds, _describe_failure(monitoring)))

@@ -34,6 +34,8 @@ class Settings:
     exports_dir: Path = field(default_factory=lambda: _env_path("NBA_PROPS_EXPORTS_DIR", PROJECT_DIR / "exports"))
     # replay from object storage: mirrored into landing_dir before each load (ingestion/remote.py)
     landing_url: str | None = field(default_factory=lambda: os.environ.get("NBA_PROPS_LANDING_URL") or None)
+    # publish the feeds to object storage (gs://bucket/prefix, any fsspec URL) instead of exports_dir
+    exports_url: str | None = field(default_factory=lambda: os.environ.get("NBA_PROPS_EXPORTS_URL") or None)
 
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
