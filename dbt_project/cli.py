@@ -122,17 +122,49 @@ def predict(
              allow_degraded=allow_degraded)
 
 
+@app.command("export")
+def export_cmd(
+    day: Annotated[str, typer.Option("--date", help="Date whose feeds to write (phase 6 must have run).")],
+    as_of: Annotated[str | None, typer.Option(
+        help="Cut-off for the live feeds, ISO time (e.g. 2025-11-03T01:30:00Z); default now.")] = None,
+    target: TargetOpt = "dev",
+    warehouse_dir: WarehouseOpt = None,
+    exports_dir: ExportsOpt = None,
+) -> None:
+    """Write the six JSON feeds of a date again, e.g. live scores / live grading at a replay cut-off."""
+    from datetime import datetime, timezone
+
+    from dbt_project.export import FeedValidationError, export_feeds
+
+    game_date = parse_date(day, "--date")
+    cutoff = None
+    if as_of:
+        try:
+            cutoff = datetime.fromisoformat(as_of.replace("Z", "+00:00"))
+        except ValueError:
+            raise typer.BadParameter(f"{as_of!r} is not an ISO time", param_hint="--as-of") from None
+        cutoff = cutoff if cutoff.tzinfo else cutoff.replace(tzinfo=timezone.utc)
+    settings = _settings(target, None, warehouse_dir, exports_dir)
+    try:
+        paths = export_feeds(settings, game_date, run_id=f"export_{game_date}", as_of=cutoff)
+    except FeedValidationError as exc:
+        console.print(f"[red]not written:[/] {exc}")
+        raise typer.Exit(1) from exc
+    typer.echo("\n".join(paths))
+
+
 @app.command()
 def dashboard(
-    out: Annotated[Path, typer.Option(help="HTML file to write.")] = Path("reports/dashboard.html"),
+    out: Annotated[Path | None, typer.Option(help="HTML file to write (default reports/dashboard.html).")] = None,
     target: TargetOpt = "dev",
     warehouse_dir: WarehouseOpt = None,
 ) -> None:
     """Write the pipeline-health dashboard: one static HTML page (plotly, works offline)."""
     from dbt_project.dashboard import DashboardError, write_dashboard
 
+    settings = _settings(target, None, warehouse_dir, None)
     try:
-        path = write_dashboard(_settings(target, None, warehouse_dir, None), out)
+        path = write_dashboard(settings, out or settings.reports_dir / "dashboard.html")
     except DashboardError as exc:
         console.print(f"[red]dashboard:[/] {exc}")
         raise typer.Exit(1) from exc
@@ -183,7 +215,12 @@ def demo(
     console.print(f"generated {len(game_dates)} game days into {settings.landing_dir}: {manifest['counts']}")
     all_dates = [game_dates[0] + timedelta(days=i) for i in range((game_dates[-1] - game_dates[0]).days + 1)]
     _execute(settings, all_dates, verbose)
-    console.print(f"exports:   {settings.exports_dir}/<date>/predictions.json")
+    from dbt_project.dashboard import write_dashboard
+
+    board = write_dashboard(settings, settings.reports_dir / "dashboard.html")
+    console.print(f"exports:   {settings.exports_dir}/<date>/{{predictions,best_bets,tonight,streaks,live_scores,"
+                  "live_grading}.json")
+    console.print(f"dashboard: {board}")
     if settings.is_duckdb:
         console.print(f"warehouse: {settings.duckdb_path}  (dbt target {settings.target})")
 

@@ -102,8 +102,11 @@ def record_dbt_nodes(settings: Settings, run_id: str, phase: int, run_results: d
     for r in run_results.get("results") or []:
         response = r.get("adapter_response") or {}
         unique_id = r.get("unique_id") or ""
+        parts = unique_id.split(".")
+        # <type>.<package>.<name>[.<hash or version>]; a unit test is unit_test.<package>.<model>.<name>
+        name = parts[-1] if parts[0] == "unit_test" or len(parts) < 3 else parts[2]
         rows.append((
-            run_id, phase, invocation, unique_id, unique_id.split(".")[-1], unique_id.split(".")[0],
+            run_id, phase, invocation, unique_id, name, parts[0],
             r.get("status"), float(r.get("execution_time") or 0.0), _int(response.get("rows_affected")),
             _int(response.get("bytes_processed")), _int(response.get("bytes_billed")), _int(r.get("failures")),
             (r.get("message") or None), _completed_at(r.get("timing")),

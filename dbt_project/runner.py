@@ -50,6 +50,8 @@ class RunResult:
     dates: list[date]
     phases: list[PhaseResult] = field(default_factory=list)
     seconds: float = 0.0
+    stale_sources: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -211,7 +213,42 @@ class PipelineRunner:
         with run_lock(self.settings):
             self._phases = tuple(sorted(set(phases)))
             self.allow_degraded = allow_degraded
-            return self._run(dates)
+            result = self._run(dates)
+        self._alert(result)  # after the lock: a slow alert channel never holds up the next run
+        return result
+
+    def _alert(self, result: RunResult) -> None:
+        """Gate failures, failed phases, degraded runs and stale sources go to the configured channels (Slack,
+        e-mail); unset channels log one line. Sending never raises."""
+        from dbt_project.alerts import alerts_for_run, send_alert, stale_source_alert
+
+        alerts = alerts_for_run(result, target=self.settings.target)
+        if result.stale_sources:
+            alerts.append(stale_source_alert(result.stale_sources, run_id=result.run_id, target=self.settings.target))
+        for alert in alerts:
+            sent = send_alert(alert)
+            result.alerts.append({"kind": alert.kind, "title": alert.title, "delivered": sent.delivered,
+                                  "configured": sent.configured})
+            if sent.configured and not sent.delivered:
+                self.console.print(f"  [yellow]alert not delivered[/]: {alert.kind}: {alert.title}")
+
+    def _stale_sources(self) -> list[dict[str, Any]]:
+        """`dbt source freshness` (in-process) after a load: sources past their warn/error age."""
+        try:
+            res = self.dbt.invoke(["source", "freshness", "--output",
+                                   str(self.settings.dbt_target_path / "sources.json")])
+        except Exception as exc:  # freshness is advisory; its failure is reported, never fatal
+            self.console.print(f"  [yellow]source freshness not checked[/]: {exc}")
+            return []
+        stale = []
+        for r in (getattr(res.result, "results", None) or []):
+            status = str(getattr(r, "status", ""))
+            if status in ("warn", "error") and getattr(r, "max_loaded_at", None) is not None:
+                stale.append({
+                    "source": r.node.source_name, "table": r.node.name, "max_loaded_at": str(r.max_loaded_at),
+                    "age_hours": round(r.max_loaded_at_time_ago_in_s / 3600, 1), "status": status,
+                })
+        return stale
 
     def _run(self, dates: list[date]) -> RunResult:
         self.run_id = new_run_id()
@@ -260,6 +297,11 @@ class PipelineRunner:
             self.console.print(
                 f"  phase {phase} {PHASE_NAMES[phase]:<11} [{colour}]{status:<8}[/] {seconds:6.1f}s  {message}"
             )
+        if 1 in self._phases and not any(p.phase == 1 and p.status == "failed" for p in result.phases):
+            result.stale_sources = self._stale_sources()
+            for src in result.stale_sources:
+                self.console.print(f"  [yellow]stale source[/] {src['source']}.{src['table']}: last load "
+                                   f"{src['age_hours']} h ago ({src['status']})")
         monitoring = self._build(0, "monitoring")
         if not monitoring.success:
             self.console.print(f"  [red]monitoring views failed[/]: {_describe_failure(monitoring)}")

@@ -32,6 +32,7 @@ class Settings:
     warehouse_dir: Path = field(default_factory=lambda: _env_path("NBA_PROPS_WAREHOUSE_DIR", PROJECT_DIR / "warehouse"))
     landing_dir: Path = field(default_factory=lambda: _env_path("NBA_PROPS_LANDING_DIR", PROJECT_DIR / "landing"))
     exports_dir: Path = field(default_factory=lambda: _env_path("NBA_PROPS_EXPORTS_DIR", PROJECT_DIR / "exports"))
+    reports_dir: Path = field(default_factory=lambda: _env_path("NBA_PROPS_REPORTS_DIR", PROJECT_DIR / "reports"))
     # replay from object storage: mirrored into landing_dir before each load (ingestion/remote.py)
     landing_url: str | None = field(default_factory=lambda: os.environ.get("NBA_PROPS_LANDING_URL") or None)
     # publish the feeds to object storage (gs://bucket/prefix, any fsspec URL) instead of exports_dir

@@ -38,7 +38,7 @@ class Env:
                 "--warehouse-dir", str(self.settings.warehouse_dir),
                 "--exports-dir", str(self.settings.exports_dir),
             ]
-        elif argv and argv[0] == "status":
+        elif argv and argv[0] in ("status", "dashboard", "predict"):
             argv += ["--target", "test", "--warehouse-dir", str(self.settings.warehouse_dir)]
         return CliRunner().invoke(app, argv, catch_exceptions=False)
 

@@ -149,7 +149,16 @@ def test_predictions_feed_has_every_publish_row_of_the_date(demo_env):
 
 
 # -- 3. streaks recomputed from the games and the lines ---------------------------------------------------
-def test_a_streak_is_recomputed_from_games_and_consensus_lines(demo_env):
+def _runs(history: pd.DataFrame) -> tuple[str | None, int, int]:
+    """(side, length, games with lines) of the latest over/under run in one player's market history."""
+    sides = list(history.sort_values("game_date", ascending=False)["side"])
+    if not sides or sides[0] == "PUSH":
+        return None, 0, len(sides)
+    length = next((i for i, s in enumerate(sides) if s != sides[0]), len(sides))
+    return sides[0], length, len(sides)
+
+
+def test_streaks_are_recomputed_from_games_and_consensus_lines(demo_env):
     day, streaks = None, []
     for candidate in reversed(demo_env.game_dates):
         streaks = _feed(demo_env, candidate, "streaks")["streaks"]
@@ -158,34 +167,40 @@ def test_a_streak_is_recomputed_from_games_and_consensus_lines(demo_env):
             break
     assert day is not None, "no date of the demo has a streak"
     minimum = project_vars(demo_env.settings.project_dir)["streak_min_games"]
-    assert all(s["games"] >= minimum for s in streaks)
-    streak = streaks[0]
-    column = ACTUAL_COLUMN[streak["market"]]
 
+    slate = _query(demo_env, "select player_id from test_nba_precompute.ml_feature_store where game_date = ?", [day])
     games = _query(
         demo_env,
-        f"select game_date, player_name_key, {column} as actual from test_nba_analytics.player_game_summary "
-        "where played and player_id = ? and game_date < ?",
-        [streak["player_id"], day],
+        "select player_id, game_date, player_name_key, points, rebounds, assists, threes, points_rebounds_assists "
+        "from test_nba_analytics.player_game_summary where played and game_date < ?",
+        [day],
     )
-    lines = _query(
-        demo_env,
-        "select game_date, player_name_key, line from test_nba_analytics.player_prop_lines where market = ?",
-        [streak["market"]],
-    )
-    consensus = lines.groupby(["game_date", "player_name_key"], as_index=False)["line"].median()
-    history = games.merge(consensus, on=["game_date", "player_name_key"]).sort_values("game_date", ascending=False)
-    history["side"] = [
+    lines = _query(demo_env, "select game_date, player_name_key, market, line "
+                             "from test_nba_analytics.player_prop_lines where game_date < ?", [day])
+    consensus = lines.groupby(["game_date", "player_name_key", "market"], as_index=False)["line"].median()
+    outcomes = games[games["player_id"].isin(slate["player_id"])].merge(consensus, on=["game_date", "player_name_key"])
+    outcomes["actual"] = [getattr(r, ACTUAL_COLUMN[r.market]) for r in outcomes.itertuples()]
+    outcomes["side"] = [
         "OVER" if a > line else "UNDER" if a < line else "PUSH"
-        for a, line in zip(history["actual"], history["line"], strict=True)
+        for a, line in zip(outcomes["actual"], outcomes["line"], strict=True)
     ]
-    run, k = history.head(streak["games"]), streak["games"]
-    assert len(run) == k, "fewer games with lines than the streak claims"
-    assert (run["side"] == streak["side"]).all(), run
-    if len(history) > k:
-        assert history["side"].iloc[k] != streak["side"], "the streak is longer than published"
-    assert streak["last_game_date"] == pd.Timestamp(run["game_date"].iloc[0]).date().isoformat()
-    assert streak["average_margin"] == pytest.approx((run["actual"] - run["line"]).mean(), abs=1e-6)
+
+    expected, broken_runs = {}, 0
+    for (player_id, market), history in outcomes.groupby(["player_id", "market"]):
+        side, length, with_lines = _runs(history)
+        if side is not None and length >= minimum:
+            latest = history.sort_values("game_date", ascending=False).head(length)
+            expected[(player_id, market)] = (side, length, latest)
+            broken_runs += length < with_lines  # a run ended by an earlier game on the other side (or a push)
+    published = {(s["player_id"], s["market"]): s for s in streaks}
+    assert len(published) == len(streaks), "a player's market is listed twice"
+    assert set(published) == set(expected)
+    assert broken_runs > 0, "no published run was checked against the game that ended it"
+    for key, streak in published.items():
+        side, length, latest = expected[key]
+        assert (streak["side"], streak["games"]) == (side, length), streak
+        assert streak["last_game_date"] == pd.Timestamp(latest["game_date"].iloc[0]).date().isoformat()
+        assert streak["average_margin"] == pytest.approx((latest["actual"] - latest["line"]).mean(), abs=1e-9)
 
 
 # -- 4. as-of cut-off -------------------------------------------------------------------------------------
