@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from dbt_project.settings import Settings, project_vars
-from dbt_project.warehouse import connect
+from dbt_project.warehouse import connect, shared_connection
 from ml import stack, xgb
 from ml.calibration import load_prediction_residuals, load_residuals, residuals_before
 from ml.markets import MARKETS
@@ -156,6 +156,11 @@ def predict_market(settings: Settings, game_date: date, systems: list[MeanBaseli
 def predict_date(settings: Settings, game_date: date, run_id: str, params: dict | None = None) -> int:
     """Predict one date with every system in every market and replace that date's rows of the registered
     systems/versions in one transaction. ``params`` override the project vars (dbt_project.yml)."""
+    with shared_connection(settings):
+        return _predict_date(settings, game_date, run_id, params)
+
+
+def _predict_date(settings: Settings, game_date: date, run_id: str, params: dict | None) -> int:
     params = {**project_vars(settings.project_dir), **(params or {})}
     min_edge = float(params.get("min_edge", 0.03))
     inputs = load_inputs(settings, game_date)
