@@ -4,6 +4,7 @@ drawn, and the screenshot shows the phase-status heatmap (its green cells) and t
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -30,7 +31,9 @@ def test_dashboard_renders_without_errors_and_shows_status_and_coverage(demo_env
     result = demo_env.cli("dashboard", "--out", str(out))
     assert result.exit_code == 0, result.output
     page_html = out.read_text()
-    assert "cdn.plot.ly" not in page_html and "Plotly.newPlot" in page_html  # plotly.js inline: offline
+    # plotly.js inline, no script or stylesheet fetched from the network: the page works offline
+    assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']https?:", page_html)
+    assert "Plotly.newPlot" in page_html
     shot = Path(os.environ.get("NBA_PROPS_SCREENSHOT_DIR", tmp_path)) / "dashboard.png"
     errors: list[str] = []
     with sync_playwright() as pw:

@@ -12,6 +12,7 @@ from dbt_project.dbt_invoker import Dbt
 
 pytestmark = pytest.mark.e2e
 
+RAW_SOURCES = {"balldontlie", "odds_api", "nbacom", "bref", "bigdataball"}  # dlt-loaded, schema nba_raw
 FEEDS = {"predictions_feed", "best_bets_feed", "tonight_feed", "streaks_feed", "live_scores_feed",
          "live_grading_feed"}
 
@@ -45,11 +46,12 @@ def test_exposures_declare_every_feed_and_the_dashboard_with_lineage_to_the_sour
         assert exposure["owner"]["email"] and exposure["maturity"] and exposure["url"].endswith(".json")
         assert exposure["depends_on"]["nodes"], name
         upstream = _upstream(manifest, exposure["unique_id"])
-        raw = {u for u in upstream if u.startswith("source.nba_props.nba_raw")}
-        assert raw, f"{name} does not reach an nba_raw source"
+        raw = {u for u in upstream if u.startswith("source.") and u.split(".")[2] in RAW_SOURCES}
+        assert raw, f"{name} does not reach an API source in nba_raw"
     # the predictions feed's lineage runs from the odds and box-score APIs through every layer
     lineage = _upstream(manifest, exposures["predictions_feed"]["unique_id"])
-    for node in ("model.nba_props.stg_odds_api__player_props", "model.nba_props.player_game_summary",
+    for node in ("source.nba_props.odds_api.player_props", "source.nba_props.balldontlie.box_scores",
+                 "model.nba_props.stg_odds_api__player_props", "model.nba_props.player_game_summary",
                  "model.nba_props.ml_feature_store", "source.nba_props.nba_predictions.player_prop_predictions"):
         assert node in lineage, node
     assert exposures["pipeline_health_dashboard"]["type"] == "dashboard"
