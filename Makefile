@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DO_NOT_TRACK := 1
 export RUNTIME__DLT_TELEMETRY := false
 
-.PHONY: demo test lint install dbt-build docs bench clean help
+.PHONY: demo test lint install dbt-build docs bench quality clean help
 
 help:
 	@echo "make demo   - create .venv, install, generate the demo season and run every phase for every date"
@@ -15,6 +15,13 @@ help:
 	@echo "make lint   - ruff + sqlfluff"
 	@echo "make docs   - dbt docs generate"
 	@echo "make bench  - benchmarks (real data in ../shared/data): phases 2-4 full and incremental build"
+	@echo "make quality - opt-in data quality (after make demo): installs the quality extra and the elementary dbt"
+	@echo "               package (dbt deps from quality/packages.yml), builds elementary's models, runs the"
+	@echo "               elementary tests and writes the edr report to $(QUALITY_REPORT)"
+	@echo "               QUALITY_AS_OF=2025-10-29: anomaly windows end that day (replayed seasons), not now"
+	@echo "               QUALITY_SELECT='package:nba_props': every test of the project into the report"
+	@echo "               ELEMENTARY_SRC=... DBT_UTILS_SRC=...: no dbt Hub, local package sources instead of"
+	@echo "               dbt deps (quality/offline_packages.sh)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,5 +49,36 @@ bench: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/dbt docs generate
 
+# Opt-in data quality (README "Data quality"). The default path needs no dbt packages: quality/packages.yml is
+# copied to the (git-ignored) root packages.yml only here.
+QUALITY_STAMP := $(VENV)/.installed-quality
+QUALITY_REPORT ?= reports/elementary_report.html
+QUALITY_SELECT ?= tag:elementary
+QUALITY_AS_OF ?=
+ELEMENTARY_SRC ?=
+DBT_UTILS_SRC ?=
+comma := ,
+QUALITY_VARS = {elementary_enabled: true$(if $(QUALITY_AS_OF),$(comma) custom_run_started_at: "$(QUALITY_AS_OF)T00:00:00")}
+
+$(QUALITY_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,quality]"
+	@touch $@
+
+# The report is written even when tests fail (the target then fails with dbt test's status). edr runs dbt from
+# its own project folder, hence the absolute warehouse directory.
+quality: $(QUALITY_STAMP)
+ifeq ($(ELEMENTARY_SRC),)
+	cp quality/packages.yml packages.yml
+	$(BIN)/dbt deps
+else
+	PYTHON=$(BIN)/python quality/offline_packages.sh $(ELEMENTARY_SRC) $(DBT_UTILS_SRC)
+endif
+	$(BIN)/dbt run --select package:elementary --vars '$(QUALITY_VARS)'
+	@mkdir -p $(dir $(QUALITY_REPORT))
+	status=0; $(BIN)/dbt test --select $(QUALITY_SELECT) --vars '$(QUALITY_VARS)' || status=$$?; \
+	NBA_PROPS_WAREHOUSE_DIR="$$(realpath -m "$${NBA_PROPS_WAREHOUSE_DIR:-warehouse}")" $(BIN)/edr report \
+	  --profiles-dir $(CURDIR) --config-dir $(CURDIR)/quality/edr --target-path $(CURDIR)/reports/edr_target \
+	  --file-path $(abspath $(QUALITY_REPORT)) --open-browser false && exit $$status
+
 clean:
-	rm -rf target logs warehouse exports landing
+	rm -rf target logs warehouse exports landing reports
