@@ -29,13 +29,7 @@ graded as (
         predictions.prob_over,
         predictions.recommendation,
         predictions.edge,
-        case predictions.market
-            when 'player_points' then actuals.points
-            when 'player_rebounds' then actuals.rebounds
-            when 'player_assists' then actuals.assists
-            when 'player_threes' then actuals.threes
-            when 'player_points_rebounds_assists' then actuals.points_rebounds_assists
-        end as actual_value,
+        {{ market_stat('predictions.market', 'actuals') }} as actual_value,
         actuals.minutes as actual_minutes
     from predictions
     inner join actuals

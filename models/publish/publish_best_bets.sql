@@ -18,7 +18,7 @@ picks as (
     select
         *,
         row_number() over (
-            partition by game_date, player_id, market order by edge desc, bookmaker
+            partition by game_date, player_id, market order by edge desc, bookmaker asc
         ) as book_rank
     from predictions
     where system = '{{ system }}' and recommendation in ('OVER', 'UNDER')
@@ -28,7 +28,7 @@ ranked as (
     select
         picks.*,
         row_number() over (
-            partition by picks.game_date order by picks.edge desc, picks.player_id, picks.market
+            partition by picks.game_date order by picks.edge desc, picks.player_id asc, picks.market asc
         ) as bet_rank
     from picks
     where picks.book_rank = 1

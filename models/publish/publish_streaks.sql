@@ -26,13 +26,7 @@ outcomes as (
         lines.market,
         games.game_date,
         lines.consensus_line,
-        case lines.market
-            when 'player_points' then games.points
-            when 'player_rebounds' then games.rebounds
-            when 'player_assists' then games.assists
-            when 'player_threes' then games.threes
-            when 'player_points_rebounds_assists' then games.points_rebounds_assists
-        end as actual_value
+        {{ market_stat('lines.market', 'games') }} as actual_value
     from games
     inner join lines
         on
@@ -41,7 +35,12 @@ outcomes as (
 ),
 
 slate as (
-    select game_date, player_id, player_name, team_abbr, opponent_abbr
+    select
+        game_date,
+        player_id,
+        player_name,
+        team_abbr,
+        opponent_abbr
     from {{ ref('ml_feature_store') }}
 ),
 
@@ -68,11 +67,15 @@ history as (
     inner join outcomes
         on
             slate.player_id = outcomes.player_id
-            and outcomes.game_date < slate.game_date
+            and slate.game_date > outcomes.game_date
 ),
 
 latest as (
-    select game_date, player_id, market, outcome as streak_side
+    select
+        game_date,
+        player_id,
+        market,
+        outcome as streak_side
     from history
     where recency = 1 and outcome != 'PUSH'
 ),
