@@ -14,7 +14,7 @@ help:
 	@echo "make test   - lint + the whole test suite (pytest, incl. dbt build on the test target)"
 	@echo "make lint   - ruff + sqlfluff"
 	@echo "make docs   - dbt docs generate"
-	@echo "make bench  - benchmarks (real data in ../shared/data): phases 2-4 full and incremental build"
+	@echo "make bench  - benchmarks (real data in ../shared/data): phases 2-4 builds; training + one slate"
 	@echo "make quality - opt-in data quality (after make demo): installs the quality extra and the elementary dbt"
 	@echo "               package (dbt deps from quality/packages.yml), builds elementary's models, runs the"
 	@echo "               elementary tests and writes the edr report to $(QUALITY_REPORT)"
@@ -45,6 +45,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_phases.py
+	$(BIN)/python bench/bench_predict.py
 
 docs: $(STAMP)
 	$(BIN)/dbt docs generate
