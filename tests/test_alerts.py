@@ -447,3 +447,25 @@ def test_stale_source_alert() -> None:
     assert (alert.details["errors"], alert.details["warnings"]) == (1, 1)
     with pytest.raises(ValueError):
         stale_source_alert([])
+
+
+# -- the runner sends them ----------------------------------------------------------------------------------------
+@pytest.mark.e2e
+def test_a_refused_prediction_run_alerts_the_webhook_with_a_retry(
+    monkeypatch: pytest.MonkeyPatch, tmp_path, demo_landing
+) -> None:
+    """End to end through the runner: `predict` for a date whose phase 4 never ran is refused (a closed
+    P4->P5 gate); after the run, the gate_failed alert reaches the webhook, which fails once (500) first."""
+    from tests.conftest import make_env
+
+    landing, game_dates = demo_landing
+    env = make_env(tmp_path, landing, game_dates[:2])
+    with webhook(Reply(500, body="busy"), Reply(200)) as hook:
+        monkeypatch.setenv("NBA_PROPS_SLACK_WEBHOOK_URL", hook.url)
+        result = env.cli("predict", "--date", game_dates[1].isoformat())
+    assert result.exit_code == 1, result.output
+    assert "monitoring" not in result.output  # an empty warehouse still builds its monitoring views
+    assert len(hook.requests) == 2  # the 500, then the delivered retry: one alert
+    payload = json.dumps(hook.requests[-1]["json"])
+    assert "gate_failed" in payload and game_dates[1].isoformat() in payload
+    assert "P4-&gt;P5 gate failed" in payload  # Slack mrkdwn escapes "<", ">" and "&"
