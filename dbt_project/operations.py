@@ -224,7 +224,8 @@ def run_dates(settings: Settings, dates: Sequence[date], todo: Sequence[date], *
     """Run ``todo`` (a subset of ``dates``, in date order) chunk by chunk with one runner (dbt parses once),
     with a progress bar over ``dates``; stops at the first failed run. The caller holds the run lock."""
     console = console or Console(stderr=True, soft_wrap=True)
-    batch = BatchResult(list(dates), skipped=[d for d in dates if d not in set(todo)])
+    pending = set(todo)
+    batch = BatchResult(list(dates), skipped=[d for d in dates if d not in pending])
     runner = PipelineRunner(settings, verbose=verbose, console=console)
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=console, transient=False)
