@@ -57,8 +57,11 @@ def _settings(target: str, landing_dir: Path | None, warehouse_dir: Path | None,
     if target not in TARGETS:
         raise typer.BadParameter(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}",
                                  param_hint="--target")
-    return Settings.from_env(target, landing_dir=landing_dir, warehouse_dir=warehouse_dir,
-                             exports_dir=exports_dir)
+    try:
+        return Settings.from_env(target, landing_dir=landing_dir, warehouse_dir=warehouse_dir,
+                                 exports_dir=exports_dir)
+    except ValueError as exc:  # e.g. a phase timeout that is not a number
+        raise typer.BadParameter(str(exc)) from None
 
 
 def _execute(settings: Settings, dates: list[date], verbose: bool, phases: tuple[int, ...] | None = None,
@@ -177,7 +180,7 @@ def status(
     target: TargetOpt = "dev",
     warehouse_dir: WarehouseOpt = None,
 ) -> None:
-    """Latest outcome and last successful date of every phase."""
+    """Latest outcome and last successful date of every phase, recent degraded runs, stale sources."""
     from dbt_project.history import status as read_status
 
     info = read_status(_settings(target, None, warehouse_dir, None))
@@ -193,7 +196,158 @@ def status(
     for p in info["phases"]:
         table.add_row(str(p["phase"]), p["name"], p["latest_status"], p["latest_date"],
                       p["last_success_date"] or "-", (p["message"] or "")[:80])
-    Console().print(table)
+    out = Console()
+    out.print(table)
+    if info["degraded_runs"]:
+        degraded = Table(title="recent degraded runs")
+        for col in ("run", "phase", "dates", "finished", "message"):
+            degraded.add_column(col)
+        for d in info["degraded_runs"]:
+            span = d["first_date"] if d["dates"] == 1 else f"{d['first_date']}..{d['last_date']}"
+            degraded.add_row(d["run_id"], f"{d['phase']} {d['name']}", span, d["finished_at"],
+                             (d["message"] or "")[:80])
+        out.print(degraded)
+    if info["stale_sources"]:
+        stale = Table(title=f"stale sources (freshness check of run {info['stale_sources'][0]['run_id']})")
+        for col in ("source", "status", "newest load", "age (h)"):
+            stale.add_column(col)
+        for src in info["stale_sources"]:
+            stale.add_row(f"{src['source']}.{src['table']}", src["status"], src["max_loaded_at"] or "-",
+                          f"{src['age_hours']:.1f}" if src["age_hours"] is not None else "-")
+        out.print(stale)
+
+
+@app.command()
+def backfill(
+    start: Annotated[str, typer.Option(help="First date (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option(help="Last date (inclusive).")],
+    force: Annotated[bool, typer.Option("--force", help="Run complete dates again too.")] = False,
+    chunk_days: Annotated[int, typer.Option(min=1, max=31, help="Dates per run (default 1: date by date).")] = 1,
+    target: TargetOpt = "dev",
+    landing_dir: LandingOpt = None,
+    warehouse_dir: WarehouseOpt = None,
+    exports_dir: ExportsOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show dbt's own log output.")] = False,
+) -> None:
+    """Run a range date by date (or in chunks), resumably: dates already complete (every phase 1-6 succeeded,
+    nothing failed since) are skipped unless --force. Interrupted, rerun the same command to finish."""
+    from dbt_project.operations import backfill as run_backfill
+    from dbt_project.runner import RunLockedError
+
+    dates = resolve_dates(None, start, end)
+    settings = _settings(target, landing_dir, warehouse_dir, exports_dir)
+    try:
+        batch = run_backfill(settings, dates, force=force, chunk_days=chunk_days, verbose=verbose, console=console)
+    except RunLockedError as exc:
+        console.print(f"[red]refused:[/] {exc}")
+        raise typer.Exit(3) from exc
+    except KeyboardInterrupt:
+        console.print("[yellow]backfill interrupted[/]: rerun the same command to resume")
+        raise typer.Exit(130) from None
+    ran = sum(len(r.dates) for r in batch.runs if r.ok)
+    if not batch.ok:
+        console.print(f"[red bold]backfill FAILED[/] at {batch.runs[-1].dates[0]}: {batch.runs[-1].message}; "
+                      f"{ran} date(s) run, {len(batch.skipped)} complete already, "
+                      f"{len(batch.not_attempted)} not attempted; fix the cause and rerun the same command to resume")
+        raise typer.Exit(1)
+    console.print(f"[green bold]backfill complete[/]: {ran} date(s) run, {len(batch.skipped)} complete already")
+
+
+@app.command()
+def heal(
+    start: Annotated[str | None, typer.Option(help="First date to check (default: every known date).")] = None,
+    end: Annotated[str | None, typer.Option(help="Last date to check (inclusive).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only report what needs a rerun.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    target: TargetOpt = "dev",
+    landing_dir: LandingOpt = None,
+    warehouse_dir: WarehouseOpt = None,
+    exports_dir: ExportsOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show dbt's own log output.")] = False,
+) -> None:
+    """Find dates with missing or failed phases (run history) or missing layers (landing files, raw rows,
+    box scores, features, predictions without what follows from them) and rerun just those. Exit 1 when a
+    rerun fails."""
+    from dbt_project.operations import heal as run_heal
+    from dbt_project.runner import RunLockedError
+
+    first, last = parse_date(start, "--start"), parse_date(end, "--end")
+    if first and last and last < first:
+        raise typer.BadParameter(f"--end {last} is before --start {first}", param_hint="--end")
+    settings = _settings(target, landing_dir, warehouse_dir, exports_dir)
+    try:
+        result = run_heal(settings, first, last, dry_run=dry_run, verbose=verbose, console=console)
+    except RunLockedError as exc:
+        console.print(f"[red]refused:[/] {exc}")
+        raise typer.Exit(3) from exc
+    if as_json:
+        typer.echo(json.dumps(result.summary(), indent=2))
+    else:
+        out = Console()
+        if not result.findings:
+            out.print("heal: nothing to heal")
+        else:
+            found = Table(title=f"heal: {len(result.dates)} date(s) need a rerun")
+            for col in ("date", "rule", "what"):
+                found.add_column(col)
+            for f in result.findings:
+                found.add_row(f.day.isoformat(), f.rule, f.detail)
+            out.print(found)
+        for r in result.batch.runs if result.batch else []:
+            state = "fixed" if r.ok else f"still failing: {r.message}"
+            out.print(f"heal: {', '.join(d.isoformat() for d in r.dates)} {state} (run {r.run_id})")
+        for d in result.batch.not_attempted if result.batch else []:
+            out.print(f"heal: {d} not attempted (an earlier date failed)")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def replay(
+    day: Annotated[str, typer.Option("--date", help="Date to replay and compare (YYYY-MM-DD).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    landing_dir: LandingOpt = None,
+    warehouse_dir: WarehouseOpt = None,
+    exports_dir: ExportsOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show dbt's own log output.")] = False,
+) -> None:
+    """Rebuild the `test` target (own DuckDB file, test_ schemas) from the landing area for the dates dev ran
+    up to DATE, then diff DATE's rows of every table against `dev`: row counts and order-independent checksums
+    (volatile columns left out). Exit 1 on any difference."""
+    from dbt_project.operations import ReplayError
+    from dbt_project.operations import replay as run_replay
+    from dbt_project.runner import RunLockedError
+
+    game_date = parse_date(day, "--date")
+    settings = _settings("dev", landing_dir, warehouse_dir, exports_dir)
+    try:
+        result = run_replay(settings, game_date, verbose=verbose, console=console)
+    except RunLockedError as exc:
+        console.print(f"[red]refused:[/] {exc}")
+        raise typer.Exit(3) from exc
+    except ReplayError as exc:
+        console.print(f"[red]replay:[/] {exc}")
+        raise typer.Exit(1) from exc
+    if not result.run.ok:
+        failed = result.run.failed_phase
+        console.print(f"[red bold]replay run {result.run.run_id} FAILED[/]: "
+                      f"{failed.message if failed else 'monitoring failed'}")
+        raise typer.Exit(1)
+    if as_json:
+        typer.echo(json.dumps(result.summary(), indent=2))
+    else:
+        table = Table(title=f"replay {game_date}: test vs dev ({len(result.differences)} different)")
+        for col in ("table", "rows compared", "dev rows", "test rows", "checksum", "note"):
+            table.add_column(col)
+        for d in result.diffs:
+            same = "[green]equal[/]" if d.equal else "[red]DIFFERENT[/]"
+            table.add_row(d.table, d.rule, str(d.dev_rows if d.dev_rows is not None else "-"),
+                          str(d.test_rows if d.test_rows is not None else "-"), same, d.note)
+        Console().print(table)
+    if result.differences:
+        console.print(f"[red]replay: {len(result.differences)} table(s) differ:[/] "
+                      f"{', '.join(d.table for d in result.differences)}")
+        raise typer.Exit(1)
 
 
 @app.command()

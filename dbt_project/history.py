@@ -18,7 +18,7 @@ PHASE_NAMES = {1: "ingest", 2: "staging", 3: "analytics", 4: "precompute", 5: "p
 class PhaseRecord:
     run_id: str
     phase: int
-    status: str  # success | failed | skipped | degraded
+    status: str  # success | failed | skipped | degraded; running: started, not finished (or killed)
     started_at: datetime
     finished_at: datetime
     message: str
@@ -56,6 +56,8 @@ def ensure_table(settings: Settings) -> None:
 
 NODE_TABLE = "dbt_node_results"
 LOAD_TABLE = "dlt_load_info"
+FRESHNESS_TABLE = "source_freshness"
+GOOD = ("success", "degraded")
 
 
 def ensure_observability_tables(settings: Settings) -> None:
@@ -77,6 +79,13 @@ def ensure_observability_tables(settings: Settings) -> None:
                 run_id varchar not null, load_id varchar, table_name varchar not null, row_count bigint,
                 extract_seconds double, normalize_seconds double, load_seconds double, loaded_at timestamp,
                 primary key (run_id, table_name)
+            )"""
+        )
+        con.execute(
+            f"""create table if not exists {schema}.{FRESHNESS_TABLE} (
+                run_id varchar not null, checked_at timestamp not null, source_name varchar not null,
+                table_name varchar not null, status varchar, max_loaded_at timestamp, age_hours double,
+                primary key (run_id, source_name, table_name)
             )"""
         )
 
@@ -140,6 +149,23 @@ def record_dlt_load(settings: Settings, run_id: str, load: dict[str, Any], finis
     return len(rows)
 
 
+def record_source_freshness(settings: Settings, run_id: str, checked_at: datetime,
+                            checked: list[dict[str, Any]]) -> int:
+    """Record one `dbt source freshness` check: every source table with its status (pass, warn, error)."""
+    rows = [
+        (run_id, checked_at, c["source"], c["table"], c["status"], c.get("max_loaded_at"), c.get("age_hours"))
+        for c in checked
+    ]
+    if rows:
+        with connect(settings) as con:
+            con.executemany(
+                f"insert or replace into {settings.schema('nba_monitoring')}.{FRESHNESS_TABLE} "
+                "values (?, ?, ?, ?, ?, cast(cast(? as timestamptz) as timestamp), ?)",
+                rows,
+            )
+    return len(rows)
+
+
 def record(settings: Settings, rec: PhaseRecord, dates: list[date]) -> None:
     details = json.dumps(rec.details, default=str, sort_keys=True)
     rows = [
@@ -153,13 +179,16 @@ def record(settings: Settings, rec: PhaseRecord, dates: list[date]) -> None:
         )
 
 
-def status(settings: Settings) -> dict[str, Any]:
-    """Per phase: the latest outcome and the last date it succeeded for; and the latest run."""
+def status(settings: Settings, recent: int = 10) -> dict[str, Any]:
+    """Per phase: the latest outcome and the last date it succeeded for; the ``recent`` latest degraded
+    phases; and the sources the latest `dbt source freshness` check found stale."""
+    empty = {"target": settings.target, "warehouse": str(settings.duckdb_path), "runs": 0, "phases": [],
+             "degraded_runs": [], "stale_sources": []}
     if not settings.duckdb_path.exists():
-        return {"target": settings.target, "warehouse": str(settings.duckdb_path), "runs": 0, "phases": []}
+        return empty
     with connect(settings, read_only=True) as con:
         if not table_exists(con, settings.schema("nba_monitoring"), TABLE):
-            return {"target": settings.target, "warehouse": str(settings.duckdb_path), "runs": 0, "phases": []}
+            return empty
         table = _qualified(settings)
         runs = con.execute(f"select count(distinct run_id) from {table}").fetchone()[0]
         rows = con.execute(
@@ -192,7 +221,84 @@ def status(settings: Settings) -> dict[str, Any]:
         }
         for r in rows
     ]
-    return {"target": settings.target, "warehouse": str(settings.duckdb_path), "runs": runs, "phases": phases}
+    with connect(settings, read_only=True) as con:
+        degraded = _degraded_runs(con, settings, recent)
+        stale = _stale_sources(con, settings)
+    return {**empty, "runs": runs, "phases": phases, "degraded_runs": degraded, "stale_sources": stale}
+
+
+def _degraded_runs(con: Any, settings: Settings, recent: int) -> list[dict[str, Any]]:
+    """The latest degraded phases (a run that went on with less), one entry per run and phase."""
+    rows = con.execute(
+        f"""
+        select run_id, phase, any_value(phase_name), min(run_date), max(run_date), count(*), max(finished_at),
+               any_value(message)
+        from {_qualified(settings)} where status = 'degraded'
+        group by run_id, phase order by max(finished_at) desc, phase limit ?
+        """,
+        [recent],
+    ).fetchall()
+    return [
+        {"run_id": r[0], "phase": r[1], "name": r[2], "first_date": r[3].isoformat(), "last_date": r[4].isoformat(),
+         "dates": r[5], "finished_at": r[6].isoformat(timespec="seconds"), "message": r[7]}
+        for r in rows
+    ]
+
+
+def _stale_sources(con: Any, settings: Settings) -> list[dict[str, Any]]:
+    """Sources past their warn/error age in the latest freshness check (the runner checks after each load)."""
+    schema = settings.schema("nba_monitoring")
+    if not table_exists(con, schema, FRESHNESS_TABLE):
+        return []
+    rows = con.execute(
+        f"""
+        with latest as (
+            select run_id from {schema}.{FRESHNESS_TABLE} order by checked_at desc, run_id desc limit 1
+        )
+        select f.source_name, f.table_name, f.status, f.max_loaded_at, f.age_hours, f.checked_at, f.run_id
+        from {schema}.{FRESHNESS_TABLE} as f inner join latest using (run_id)
+        where f.status in ('warn', 'error')
+        order by f.status desc, f.age_hours desc, f.source_name, f.table_name
+        """
+    ).fetchall()
+    return [
+        {"source": r[0], "table": r[1], "status": r[2],
+         "max_loaded_at": r[3].isoformat(timespec="seconds") if r[3] else None, "age_hours": r[4],
+         "checked_at": r[5].isoformat(timespec="seconds"), "run_id": r[6]}
+        for r in rows
+    ]
+
+
+def phase_outcomes(settings: Settings, first: date | None = None, last: date | None = None
+                   ) -> dict[date, dict[int, str]]:
+    """date -> {phase: status of the latest record of that phase for the date} over [first, last] (all
+    dates when not given); dates never run are absent."""
+    if not settings.duckdb_path.exists():
+        return {}
+    with connect(settings, read_only=True) as con:
+        if not table_exists(con, settings.schema("nba_monitoring"), TABLE):
+            return {}
+        rows = con.execute(
+            f"""
+            select run_date, phase, status from (
+                select *, row_number() over (
+                    partition by run_date, phase order by finished_at desc, run_id desc) as rn
+                from {_qualified(settings)}
+                where run_date between coalesce(?, date '0001-01-01') and coalesce(?, date '9999-12-31')
+            ) where rn = 1
+            """,
+            [first, last],
+        ).fetchall()
+    outcomes: dict[date, dict[int, str]] = {}
+    for day, phase, state in rows:
+        outcomes.setdefault(day, {})[phase] = state
+    return outcomes
+
+
+def is_complete(phases: dict[int, str]) -> bool:
+    """A date is complete when the latest record of each phase 1-6 is success or degraded (so any later
+    failure, skip or unfinished 'running' row makes it incomplete)."""
+    return all(phases.get(p) in GOOD for p in PHASE_NAMES)
 
 
 def latest_phase_outcomes(settings: Settings, phase: int, dates: list[date]) -> dict[date, tuple[str, str]]:

@@ -26,9 +26,11 @@ from dbt_project.export import export_feeds
 from dbt_project.gates import precompute_circuit_breaker
 from dbt_project.history import PHASE_NAMES, PhaseRecord
 from dbt_project.settings import Settings
+from dbt_project.timeouts import PhaseTimeout, deadline
 
 ALL_PHASES = (1, 2, 3, 4, 5, 6)
 STATUS_COLOURS = {"success": "green", "degraded": "yellow", "failed": "red", "skipped": "yellow"}
+_SHARED_LOCKS: set[str] = set()  # locks held with run_lock(..., share=True): runs inside the block reuse them
 
 
 class RunLockedError(RuntimeError):
@@ -71,11 +73,17 @@ def new_run_id() -> str:
 
 
 @contextmanager
-def run_lock(settings: Settings) -> Iterator[None]:
+def run_lock(settings: Settings, share: bool = False) -> Iterator[None]:
     """One run per warehouse at a time: DuckDB admits a single writer, and two runs of the same date
-    would interleave their writes. A second run refuses at once instead of failing half way."""
+    would interleave their writes. A second run refuses at once instead of failing half way. With ``share``
+    (backfill, heal, replay) the lock is held across several runs of this process: they run inside it instead
+    of refusing, and no other run can slip in between them."""
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
     path = settings.warehouse_dir / f".nba-props-{settings.target}.lock"
+    key = str(path.resolve())
+    if key in _SHARED_LOCKS:
+        yield
+        return
     with open(path, "a+") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -88,9 +96,12 @@ def run_lock(settings: Settings) -> Iterator[None]:
         fh.truncate()
         fh.write(str(os.getpid()))
         fh.flush()
+        if share:
+            _SHARED_LOCKS.add(key)
         try:
             yield
         finally:
+            _SHARED_LOCKS.discard(key)
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
@@ -242,22 +253,28 @@ class PipelineRunner:
                 self.console.print(f"  [yellow]alert not delivered[/]: {alert.kind}: {alert.title}")
 
     def _stale_sources(self) -> list[dict[str, Any]]:
-        """`dbt source freshness` (in-process) after a load: sources past their warn/error age."""
+        """`dbt source freshness` (in-process) after a load: sources past their warn/error age. Every checked
+        source goes to nba_monitoring.source_freshness (what `nba-props status` shows)."""
         try:
-            res = self.dbt.invoke(["source", "freshness", "--output",
-                                   str(self.settings.dbt_target_path / "sources.json")])
-        except Exception as exc:  # freshness is advisory; its failure is reported, never fatal
+            with deadline(self.settings.phase_timeout_seconds or None, "source freshness",
+                          self.settings.phase_timeout_grace_seconds) as watch:
+                res = self.dbt.invoke(["source", "freshness", "--output",
+                                       str(self.settings.dbt_target_path / "sources.json")])
+            if watch.expired:
+                raise PhaseTimeout(watch.message)
+        except (Exception, PhaseTimeout) as exc:  # freshness is advisory; its failure is reported, never fatal
             self.console.print(f"  [yellow]source freshness not checked[/]: {exc}")
             return []
-        stale = []
+        checked = []
         for r in (getattr(res.result, "results", None) or []):
             status = str(getattr(r, "status", ""))
-            if status in ("warn", "error") and getattr(r, "max_loaded_at", None) is not None:
-                stale.append({
+            if getattr(r, "max_loaded_at", None) is not None:
+                checked.append({
                     "source": r.node.source_name, "table": r.node.name, "max_loaded_at": str(r.max_loaded_at),
-                    "age_hours": round(r.max_loaded_at_time_ago_in_s / 3600, 1), "status": status,
+                    "age_hours": round(float(r.age) / 3600, 1), "status": status,  # age: seconds
                 })
-        return stale
+        history.record_source_freshness(self.settings, self.run_id, _now(), checked)
+        return [c for c in checked if c["status"] in ("warn", "error")]
 
     def _run(self, dates: list[date]) -> RunResult:
         self.run_id = new_run_id()
@@ -276,17 +293,39 @@ class PipelineRunner:
         }
         label = f"{dates[0]}" if len(dates) == 1 else f"{dates[0]}..{dates[-1]} ({len(dates)} dates)"
         self.console.print(f"[bold]nba-props run[/] {self.run_id} target={self.settings.target} dates={label}")
+        # every selected phase is recorded 'running' first and replaced by its outcome: a run killed part way
+        # leaves 'running' rows, so its dates never look complete (nba-props backfill / heal rerun them)
+        for phase in self._phases:
+            history.record(self.settings, PhaseRecord(self.run_id, phase, "running", _now(), _now(),
+                                                      "started; not finished (yet)", {}), dates)
         blocked_by: int | None = None
+        blocked_why = "failed its gate"
         for phase, body in bodies.items():
             if phase not in self._phases:
                 continue
             t0, began = time.perf_counter(), _now()
             if blocked_by is not None:
-                status, message, details = "skipped", f"not run: phase {blocked_by} failed its gate", {}
+                status, message, details = "skipped", f"not run: phase {blocked_by} {blocked_why}", {}
             else:
+                limit = self.settings.phase_timeout(phase)
                 try:
-                    message, details = body(dates)
-                    status = "degraded" if details.get("status") == "degraded" else "success"
+                    with deadline(limit, f"phase {phase}", self.settings.phase_timeout_grace_seconds,
+                                  self._abandon_recorder(phase, began, dates)) as watch:
+                        try:
+                            message, details = body(dates)
+                            status = "degraded" if details.get("status") == "degraded" else "success"
+                        except PhaseTimeout:
+                            raise
+                        except BaseException:
+                            if not watch.expired:
+                                raise
+                            # a timeout dbt swallowed surfaces as a failed build: the timeout is the cause
+                    if watch.expired:
+                        raise PhaseTimeout(watch.message)
+                except PhaseTimeout as timeout:
+                    status, details = "failed", {"timeout_seconds": limit}
+                    message = str(timeout)
+                    blocked_by, blocked_why = phase, "exceeded its time limit"
                 except PredictRefused as refused:
                     status, details, message = "failed", {"gate_closed": refused.closed}, str(refused)
                     blocked_by = phase
@@ -311,12 +350,35 @@ class PipelineRunner:
             for src in result.stale_sources:
                 self.console.print(f"  [yellow]stale source[/] {src['source']}.{src['table']}: last load "
                                    f"{src['age_hours']} h ago ({src['status']})")
-        monitoring = self._build(0, self._monitoring_selector())
+        selector = self._monitoring_selector()
+        try:
+            with deadline(self.settings.phase_timeout_seconds or None, "monitoring build",
+                          self.settings.phase_timeout_grace_seconds) as watch:
+                monitoring = self._build(0, selector)
+        except PhaseTimeout:
+            monitoring = BuildOutcome(selector, False, 0.0, error=watch.message)
+        if watch.expired and monitoring.success:
+            monitoring = BuildOutcome(selector, False, monitoring.seconds, error=watch.message)
         if not monitoring.success:
             self.console.print(f"  [red]monitoring views failed[/]: {_describe_failure(monitoring)}")
             result.phases.append(PhaseResult(0, "failed", monitoring.seconds, _describe_failure(monitoring)))
         result.seconds = time.perf_counter() - started
         return result
+
+    def _abandon_recorder(self, phase: int, began: datetime, dates: list[date]) -> Callable[[str], None]:
+        """The hard backstop's last act (dbt_project/timeouts.py): record the stuck phase as failed and the
+        later ones as skipped before the process exits."""
+        run_id = self.run_id
+
+        def record(message: str) -> None:
+            history.record(self.settings, PhaseRecord(run_id, phase, "failed", began, _now(), message,
+                                                      {"timeout": "abandoned"}), dates)
+            for later in (p for p in self._phases if p > phase):
+                history.record(self.settings, PhaseRecord(run_id, later, "skipped", _now(), _now(),
+                                                          f"not run: phase {phase} exceeded its time limit", {}),
+                               dates)
+
+        return record
 
 
 class PredictRefused(Exception):

@@ -25,6 +25,31 @@ def _env_path(name: str, default: Path) -> Path:
     return Path(value).resolve() if value else default
 
 
+PHASE_TIMEOUT_ENV = "NBA_PROPS_PHASE_TIMEOUT_SECONDS"  # every phase; NBA_PROPS_PHASE_TIMEOUT_SECONDS_<N>: phase N
+PHASE_TIMEOUT_GRACE_ENV = "NBA_PROPS_PHASE_TIMEOUT_GRACE_SECONDS"
+DEFAULT_PHASE_TIMEOUT_SECONDS = 1800.0
+DEFAULT_PHASE_TIMEOUT_GRACE_SECONDS = 60.0
+
+
+def _env_seconds(name: str, default: float) -> float:
+    """A duration in seconds from the environment; 0 (or less) means no limit."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a number") from None
+
+
+def _phase_timeout_overrides() -> tuple[tuple[int, float], ...]:
+    return tuple(
+        (phase, _env_seconds(f"{PHASE_TIMEOUT_ENV}_{phase}", 0.0))
+        for phase in range(1, 7)
+        if os.environ.get(f"{PHASE_TIMEOUT_ENV}_{phase}", "").strip()
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     target: str = "dev"
@@ -37,6 +62,13 @@ class Settings:
     landing_url: str | None = field(default_factory=lambda: os.environ.get("NBA_PROPS_LANDING_URL") or None)
     # publish the feeds to object storage (gs://bucket/prefix, any fsspec URL) instead of exports_dir
     exports_url: str | None = field(default_factory=lambda: os.environ.get("NBA_PROPS_EXPORTS_URL") or None)
+    # wall-clock limit of every phase (runner + dbt_project/timeouts.py); per-phase overrides as (phase, seconds)
+    phase_timeout_seconds: float = field(
+        default_factory=lambda: _env_seconds(PHASE_TIMEOUT_ENV, DEFAULT_PHASE_TIMEOUT_SECONDS))
+    phase_timeout_overrides: tuple[tuple[int, float], ...] = field(default_factory=_phase_timeout_overrides)
+    # how long a phase past its limit may take to stop before the process exits (the hard backstop)
+    phase_timeout_grace_seconds: float = field(
+        default_factory=lambda: _env_seconds(PHASE_TIMEOUT_GRACE_ENV, DEFAULT_PHASE_TIMEOUT_GRACE_SECONDS))
 
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
@@ -46,6 +78,11 @@ class Settings:
     def from_env(cls, target: str | None = None, **overrides: Path | None) -> Settings:
         given = {k: Path(v).resolve() for k, v in overrides.items() if v is not None}
         return cls(target=target or os.environ.get("NBA_PROPS_TARGET", "dev"), **given)
+
+    def phase_timeout(self, phase: int) -> float | None:
+        """Wall-clock limit of ``phase`` in seconds (its override, else the default); None: no limit."""
+        limit = dict(self.phase_timeout_overrides).get(phase, self.phase_timeout_seconds)
+        return limit if limit > 0 else None
 
     @property
     def schema_prefix(self) -> str:
