@@ -9,10 +9,10 @@ from dbt_project.warehouse import connect, row_counts
 pytestmark = pytest.mark.e2e
 
 # run history is an append-only log of runs: it grows by design on every run
-# append-only logs of every run: run history, dbt node results and dlt load info
+# append-only logs of every run: run history, dbt node results, dlt load info and source freshness checks
 GROWS_BY_DESIGN = {
     "test_nba_monitoring.pipeline_run_history", "test_nba_monitoring.dbt_node_results",
-    "test_nba_monitoring.dlt_load_info",
+    "test_nba_monitoring.dlt_load_info", "test_nba_monitoring.source_freshness",
 }
 
 
