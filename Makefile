@@ -7,11 +7,14 @@ STAMP := $(VENV)/.installed
 export DO_NOT_TRACK := 1
 export RUNTIME__DLT_TELEMETRY := false
 
-.PHONY: demo test lint install dbt-build docs bench quality clean help
+.PHONY: demo test lint install dbt-build docs bench quality bigquery clean help
 
 help:
 	@echo "make demo   - create .venv, install, generate the demo season and run every phase for every date"
-	@echo "make test   - lint + the whole test suite (pytest, incl. dbt build on the test target)"
+	@echo "make test   - lint + the whole test suite (pytest, incl. dbt build on the test target and on the"
+	@echo "              BigQuery emulator: needs make bigquery, which it runs first)"
+	@echo "make bigquery - the bigquery extra in .venv, and the BigQuery emulator in its own venv $(BQEMU_VENV)"
+	@echo "               with a project-local HOME ($(BQEMU_HOME)) holding DuckDB's spatial extension"
 	@echo "make lint   - ruff + sqlfluff"
 	@echo "make docs   - dbt docs generate"
 	@echo "make bench  - benchmarks (real data in ../shared/data): phases 2-4 builds; training + one slate"
@@ -40,8 +43,35 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint models tests/dbt --processes 2
 
-test: lint
+test: lint bigquery
 	$(BIN)/python -m pytest
+
+# BigQuery, offline (README "BigQuery"): dbt-bigquery / google-cloud-bigquery / dlt[bigquery] in the project
+# venv, and the emulator (bqemulator: DuckDB + SQLGlot behind BigQuery's REST API) in its own venv, as it pins
+# its own sqlglot and duckdb. It always loads DuckDB's spatial extension, which cannot be downloaded here:
+# the file shipped in the duckdb-extension-spatial wheel is copied into the emulator's own HOME.
+# tests/test_bigquery_emulator.py runs it (and skips with a message when $(BQEMU_VENV) is absent).
+BIGQUERY_STAMP := $(VENV)/.installed-bigquery
+BQEMU_VENV := .venv-bqemu
+BQEMU_HOME := .bqemu/home
+BQEMU_STAMP := $(BQEMU_VENV)/.installed
+BQEMU_PINS := "bqemulator==1.4.0" "duckdb==1.5.5" "duckdb-extension-spatial==1.5.5" numpy
+
+$(BIGQUERY_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bigquery]"
+	@touch $@
+
+$(BQEMU_STAMP):
+	$(PYTHON) -m venv $(BQEMU_VENV)
+	$(BQEMU_VENV)/bin/python -m pip install --quiet $(BQEMU_PINS)
+	$(BQEMU_VENV)/bin/python -c 'import duckdb, duckdb_extension_spatial, pathlib, shutil; \
+	  v = "v" + duckdb.__version__; plat = duckdb.sql("pragma platform").fetchone()[0]; \
+	  src = pathlib.Path(duckdb_extension_spatial.__file__).parent / "extensions" / v / "spatial.duckdb_extension"; \
+	  dst = pathlib.Path("$(BQEMU_HOME)") / ".duckdb" / "extensions" / v / plat; \
+	  dst.mkdir(parents=True, exist_ok=True); shutil.copy2(src, dst)'
+	@touch $@
+
+bigquery: $(BIGQUERY_STAMP) $(BQEMU_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_phases.py
@@ -82,4 +112,4 @@ endif
 	  --file-path $(abspath $(QUALITY_REPORT)) --open-browser false && exit $$status
 
 clean:
-	rm -rf target logs warehouse exports landing reports
+	rm -rf target logs warehouse exports landing reports .bqemu

@@ -8,7 +8,10 @@ from pathlib import Path
 
 PROJECT_DIR = Path(os.environ.get("NBA_PROPS_PROJECT_DIR", Path(__file__).resolve().parents[1]))
 DUCKDB_TARGETS = {"dev": "nba_props.duckdb", "test": "nba_props_test.duckdb", "eval": "nba_props_eval.duckdb"}
-TARGETS = (*DUCKDB_TARGETS, "prod")
+# BigQuery: prod (a GCP project) and bq_emulator (the offline emulator, README "BigQuery"; dbt and phase 1 only)
+BIGQUERY_TARGETS = ("prod", "bq_emulator")
+TARGETS = (*DUCKDB_TARGETS, *BIGQUERY_TARGETS)
+BQEMU_PROJECT = "test-project"
 SCHEMAS = (
     "nba_raw",
     "nba_staging",
@@ -97,6 +100,11 @@ class Settings:
     @property
     def is_duckdb(self) -> bool:
         return self.target in DUCKDB_TARGETS
+
+    @property
+    def bqemu_endpoint(self) -> str:
+        """REST endpoint of the BigQuery emulator (the bq_emulator target of profiles.yml)."""
+        return f"http://127.0.0.1:{os.environ.get('NBA_PROPS_BQEMU_PORT', '9050')}"
 
     @property
     def duckdb_path(self) -> Path:

@@ -56,7 +56,9 @@
     )
 {%- endmacro %}
 
-{# Median as an aggregate #}
+{# Median as an aggregate: exact, the mean of the two middle values for an even count, NULL when every value
+   is NULL. BigQuery has no exact median aggregate (APPROX_QUANTILES is approximate and, for an even count,
+   returns one of the middle values), so it takes PERCENTILE_CONT over the group's values. #}
 {% macro median(expr) -%}
     {{ return(adapter.dispatch('median', 'nba_props')(expr)) }}
 {%- endmacro %}
@@ -66,7 +68,7 @@
 {%- endmacro %}
 
 {% macro bigquery__median(expr) -%}
-    approx_quantiles({{ expr }}, 2)[offset(1)]
+    (select percentile_cont(median_value, 0.5) over () from unnest(array_agg({{ expr }} ignore nulls)) as median_value limit 1)
 {%- endmacro %}
 
 {# Probability implied by American odds, e.g. -110 -> 0.5238 #}

@@ -10,9 +10,12 @@
 
   Window functions must still read the whole history (the filter goes on the final select only), so a
   day-by-day incremental build and a full refresh give identical rows.
+
+  `dbt compile --no-introspect` (no warehouse connection, e.g. compiling the prod target offline) cannot ask
+  whether the table exists; it renders the incremental branch, the one with the lookback SQL to check.
 #}
 {% macro incremental_since(date_column) -%}
-    {%- if is_incremental() -%}
+    {%- if (is_incremental() if flags.INTROSPECT else execute) -%}
         {%- set lookback = var('incremental_lookback_days', 3) | int -%}
         {%- set rebuild_from = var('rebuild_from', none) -%}
         ({{ date_column }} >= (
