@@ -16,8 +16,8 @@
 #}
 {% macro incremental_since(date_column) -%}
     {%- if (is_incremental() if flags.INTROSPECT else execute) -%}
-        {%- set lookback = var('incremental_lookback_days', 3) | int -%}
-        {%- set rebuild_from = var('rebuild_from', none) -%}
+        {%- set lookback = validated_var('incremental_lookback_days', 3, 'int') -%}
+        {%- set rebuild_from = validated_var('rebuild_from', none, 'date') -%}
         ({{ date_column }} >= (
             select {{ dbt.dateadd('day', -lookback, 'max(' ~ date_column ~ ')') }} from {{ this }}
         )

@@ -3,7 +3,7 @@
   edge (P(side) - the book's no-vig probability), one per player and market (the book with the largest
   edge), with the reasons a reader can check.
 #}
-{%- set system = var('publish_system', 'ensemble') %}
+{%- set system = validated_var('publish_system', 'ensemble') %}
 with
 
 predictions as (
@@ -65,4 +65,4 @@ left join features
     on
         ranked.player_id = features.player_id
         and ranked.game_date = features.game_date
-where ranked.bet_rank <= {{ var('best_bets_count', 10) }}
+where ranked.bet_rank <= {{ validated_var('best_bets_count', 10, 'int') }}

@@ -129,7 +129,7 @@ inner join streaks
         and history.player_id = streaks.player_id
         and history.market = streaks.market
         and history.recency <= streaks.streak_games
-where streaks.streak_games >= {{ var('streak_min_games', 3) }}
+where streaks.streak_games >= {{ validated_var('streak_min_games', 3, 'int') }}
 group by
     history.game_date, history.player_id, history.player_name, history.team_abbr, history.opponent_abbr,
     history.market, streaks.streak_side, streaks.streak_games

@@ -3,7 +3,7 @@
   line: the consensus line, the ensemble's prediction and recommendation, and the game context. Players
   without any line are kept once, with market null.
 #}
-{%- set system = var('publish_system', 'ensemble') %}
+{%- set system = validated_var('publish_system', 'ensemble') %}
 with
 
 features as (
