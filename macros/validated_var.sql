@@ -2,7 +2,8 @@
   A project var that is rendered into SQL, checked first: a var can come from the command line
   (`dbt build --vars '{publish_system: ...}'`), and text spliced into SQL must not be able to change the query.
   kind: 'name' (a lower-case identifier such as a system name), 'date' (YYYY-MM-DD) or 'int' (a whole number
-  >= 0). Anything else stops the build with a compile error naming the var and its value.
+  >= 0). Anything else stops the build with a compile error naming the var and its value. Checked when SQL is
+  compiled to run (`execute`): dbt's parse, and sqlfluff's linting with placeholder vars, render it unchecked.
 #}
 {% macro validated_var(name, default=none, kind='name') -%}
     {%- set value = var(name, default) -%}
@@ -14,6 +15,9 @@
         {{ exceptions.raise_compiler_error("validated_var: unknown kind " ~ kind) }}
     {%- endif -%}
     {%- set text = value | string -%}
+    {%- if not execute -%}
+        {{ return(text | int if kind == 'int' else text) }}
+    {%- endif -%}
     {%- if not modules.re.match(patterns[kind], text) -%}
         {{ exceptions.raise_compiler_error(
             "var " ~ name ~ " = " ~ (text | tojson) ~ " is not a valid " ~ kind ~ " (" ~ patterns[kind] ~ ")") }}
