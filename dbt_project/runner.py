@@ -138,6 +138,11 @@ class PipelineRunner:
                 f"({', '.join(f'{k} {v}' for k, v in result.rejected.items())}), e.g. {result.rejected_examples[0]}"
             )
             details["status"] = "degraded"
+        if result.missing_injury_reports:
+            # a soft dependency: predictions go on without that day's injury statuses, the run says so
+            message += (f"; no injury report for {', '.join(result.missing_injury_reports)} (soft dependency: "
+                        "injury statuses unknown, the run goes on)")
+            details["status"] = "degraded"
         return message, details
 
     def _dbt_phase(self, phase: int) -> Callable[[list[date]], tuple[str, dict[str, Any]]]:

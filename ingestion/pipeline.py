@@ -19,7 +19,7 @@ from dbt_project.settings import Settings
 from ingestion.balldontlie import balldontlie_source
 from ingestion.bigdataball import bigdataball_source
 from ingestion.bref import bref_source
-from ingestion.landing import LandingArea
+from ingestion.landing import LandingArea, LandingError, read_json
 from ingestion.nbacom import nbacom_source
 from ingestion.odds_api import odds_api_source
 from ingestion.quarantine import Quarantine, rejected_rows_resource
@@ -36,6 +36,7 @@ class LoadResult:
     load_ids: list[str] = field(default_factory=list)
     step_seconds: dict[str, float] = field(default_factory=dict)  # dlt's extract / normalize / load
     seconds: float = 0.0
+    missing_injury_reports: list[str] = field(default_factory=list)  # dates with games but no report
 
     def summary(self) -> dict:
         return {
@@ -45,7 +46,37 @@ class LoadResult:
             "load_ids": self.load_ids,
             "step_seconds": self.step_seconds,
             "seconds": round(self.seconds, 3),
+            "missing_injury_reports": self.missing_injury_reports,
         }
+
+
+def _has_games(landing: LandingArea, day: date) -> bool:
+    """The landing area schedules games on ``day`` (NBA.com scoreboard or BallDontLie games)."""
+    for source, name, key in (("nbacom", "scoreboard.json", "scoreboard"), ("balldontlie", "games.json", "data")):
+        path = landing.day_dir(source, day) / name
+        if not path.is_file():
+            continue
+        try:
+            payload = read_json(path)
+        except LandingError:  # quarantined by the load itself
+            continue
+        games = payload.get(key) if isinstance(payload, dict) else None
+        games = games.get("games") if isinstance(games, dict) else games
+        if isinstance(games, list) and games:
+            return True
+    return False
+
+
+def missing_injury_reports(landing: LandingArea, dates: Sequence[date]) -> list[date]:
+    """Dates with games but no NBA.com injury report, in a landing area that carries the report on other dates
+    (replayed seasons without any report, ingestion/convert, never count). The report is a soft dependency:
+    that day's injury statuses are unknown, the run goes on and phase 1 is recorded degraded."""
+    if not any(landing.root.glob("nbacom/*/injury_report.json")):
+        return []
+    return [
+        day for day in dates
+        if not (landing.day_dir("nbacom", day) / "injury_report.json").is_file() and _has_games(landing, day)
+    ]
 
 
 def make_pipeline(settings: Settings) -> dlt.Pipeline:
@@ -145,5 +176,6 @@ def load_landing(settings: Settings, dates: Sequence[date], landing_dir: os.Path
     result.load_ids += list(rejected.loads_ids)
     result.rejected = quarantine.counts()
     result.rejected_examples = quarantine.examples()
+    result.missing_injury_reports = [d.isoformat() for d in missing_injury_reports(landing, days)]
     result.seconds = time.perf_counter() - started
     return result
