@@ -137,7 +137,7 @@ def export_cmd(
     """Write the six JSON feeds of a date again, e.g. live scores / live grading at a replay cut-off."""
     from datetime import datetime, timezone
 
-    from dbt_project.export import FeedValidationError, export_feeds
+    from dbt_project.export import FeedValidationError, FeedWriteError, export_feeds
 
     game_date = parse_date(day, "--date")
     cutoff = None
@@ -150,7 +150,7 @@ def export_cmd(
     settings = _settings(target, None, warehouse_dir, exports_dir)
     try:
         paths = export_feeds(settings, game_date, run_id=f"export_{game_date}", as_of=cutoff)
-    except FeedValidationError as exc:
+    except (FeedValidationError, FeedWriteError) as exc:
         console.print(f"[red]not written:[/] {exc}")
         raise typer.Exit(1) from exc
     typer.echo("\n".join(paths))
