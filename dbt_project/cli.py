@@ -67,12 +67,13 @@ def _settings(target: str, landing_dir: Path | None, warehouse_dir: Path | None,
 def _execute(settings: Settings, dates: list[date], verbose: bool, phases: tuple[int, ...] | None = None,
              allow_degraded: bool = False) -> None:
     from dbt_project.runner import ALL_PHASES, PipelineRunner, RunLockedError
+    from dbt_project.warehouse import WarehouseError
 
     try:
         result = PipelineRunner(settings, verbose=verbose, console=console).run(
             dates, phases or ALL_PHASES, allow_degraded=allow_degraded
         )
-    except RunLockedError as exc:
+    except (RunLockedError, WarehouseError) as exc:  # another run, or another process writing the DuckDB file
         console.print(f"[red]refused:[/] {exc}")
         raise typer.Exit(3) from exc
     if not result.ok:
