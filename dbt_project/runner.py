@@ -130,6 +130,9 @@ class PipelineRunner:
         total = sum(result.rows.values())
         message = f"loaded {total} rows into {self.settings.schema('nba_raw')}"
         details = result.summary()
+        if result.dropped_packages:
+            message += (f"; dropped {len(result.dropped_packages)} load package(s) an interrupted load left "
+                        "behind (their rows come from the landing files again)")
         if result.rejected:
             # bad rows do not stop the good ones; the run is recorded as degraded and says where they went
             quarantined = sum(result.rejected.values())
