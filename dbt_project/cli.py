@@ -67,12 +67,13 @@ def _settings(target: str, landing_dir: Path | None, warehouse_dir: Path | None,
 def _execute(settings: Settings, dates: list[date], verbose: bool, phases: tuple[int, ...] | None = None,
              allow_degraded: bool = False) -> None:
     from dbt_project.runner import ALL_PHASES, PipelineRunner, RunLockedError
+    from dbt_project.warehouse import WarehouseError
 
     try:
         result = PipelineRunner(settings, verbose=verbose, console=console).run(
             dates, phases or ALL_PHASES, allow_degraded=allow_degraded
         )
-    except RunLockedError as exc:
+    except (RunLockedError, WarehouseError) as exc:  # another run, or another process writing the DuckDB file
         console.print(f"[red]refused:[/] {exc}")
         raise typer.Exit(3) from exc
     if not result.ok:
@@ -137,7 +138,7 @@ def export_cmd(
     """Write the six JSON feeds of a date again, e.g. live scores / live grading at a replay cut-off."""
     from datetime import datetime, timezone
 
-    from dbt_project.export import FeedValidationError, export_feeds
+    from dbt_project.export import FeedValidationError, FeedWriteError, export_feeds
 
     game_date = parse_date(day, "--date")
     cutoff = None
@@ -150,7 +151,7 @@ def export_cmd(
     settings = _settings(target, None, warehouse_dir, exports_dir)
     try:
         paths = export_feeds(settings, game_date, run_id=f"export_{game_date}", as_of=cutoff)
-    except FeedValidationError as exc:
+    except (FeedValidationError, FeedWriteError) as exc:
         console.print(f"[red]not written:[/] {exc}")
         raise typer.Exit(1) from exc
     typer.echo("\n".join(paths))

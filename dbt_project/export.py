@@ -35,6 +35,11 @@ class FeedValidationError(ValueError):
     pass
 
 
+class FeedWriteError(OSError):
+    """A feed (or schema) file that could not be written: the message names the file and the OS error (disk full,
+    read-only file system...). The file is left as it was: no partial or temporary file remains."""
+
+
 def _clean(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
@@ -244,7 +249,10 @@ def _write(settings: Settings, relative: str, payload: dict[str, Any]) -> str:
         fs.pipe_file(path, body)  # one object upload: readers see the old object or the new one
         return url
     path = settings.exports_dir / relative
-    write_json_atomic(path, payload)
+    try:
+        write_json_atomic(path, payload)
+    except OSError as exc:
+        raise FeedWriteError(exc.errno, f"cannot write {path}: {exc.strerror or exc}") from exc
     return str(path)
 
 

@@ -48,9 +48,10 @@ RUN_LOG_TABLES = frozenset({
     "nba_monitoring.pipeline_run_history", "nba_monitoring.dbt_node_results", "nba_monitoring.dlt_load_info",
     "nba_monitoring.source_freshness",
 })
-# Floating-point columns are compared rounded to this many decimals (sums over threads may differ in the last
-# bits); -0.0 and 0.0 count as equal.
-FLOAT_DECIMALS = 6
+# Floating-point columns are compared at single precision (float32, about 7 significant digits): sums over
+# threads may differ in the last bits of a double. Not rounded to decimals: a value on a decimal half-way point
+# (1.23 / 480 = 0.0025625) lands on either side of it depending on those bits, a spurious difference; binary
+# rounding boundaries are not where decimal data sits. -0.0 and 0.0 count as equal.
 FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
 
 
@@ -104,6 +105,21 @@ def _compared_tables(con: duckdb.DuckDBPyConnection, prefix: str) -> dict[str, t
     return tables
 
 
+def row_hash(columns: dict[str, str], only: Iterable[str] | None = None) -> tuple[str, tuple[str, ...]]:
+    """SQL of a 64-bit hash of each row over the non-volatile ``columns`` ({name: type}; floats at single
+    precision), or over those of ``only`` (e.g. the columns a table had before a column was added), and the
+    columns it covers."""
+    wanted = set(columns) if only is None else set(only) & set(columns)
+    kept = tuple(sorted(c for c in wanted if c not in VOLATILE_COLUMNS))
+    exprs = [
+        # beyond float32's range a double is compared as it is
+        f"coalesce(cast(try_cast({_quote(c)} as float) as double), {_quote(c)}) + 0.0"
+        if columns[c].upper() in FLOAT_TYPES else _quote(c)
+        for c in kept
+    ]
+    return (f"hash({', '.join(exprs)})" if exprs else "0"), kept
+
+
 def checksums(settings: Settings, day: date | None = None) -> dict[str, TableSum]:
     """Rows and an order-independent checksum (sum of a 64-bit hash per row over the non-volatile columns)
     of every compared table of ``settings``' warehouse, keyed by logical name (schema without test_). Given
@@ -114,21 +130,16 @@ def checksums(settings: Settings, day: date | None = None) -> dict[str, TableSum
         con.execute("set TimeZone = 'UTC'")
         out: dict[str, TableSum] = {}
         for name, (schema, _kind, columns) in sorted(_compared_tables(con, prefix).items()):
-            kept = sorted(c for c in columns if c not in VOLATILE_COLUMNS)
-            exprs = [
-                f"round({_quote(c)}, {FLOAT_DECIMALS}) + 0.0" if columns[c].upper() in FLOAT_TYPES else _quote(c)
-                for c in kept
-            ]
+            hashed, kept = row_hash(columns)
             where, rule, params = "", "all rows", []
             if day is not None and (found := _day_filter(columns, staging)):
                 where, rule, params = f" where {found[0]}", found[1], [day]
-            row_hash = f"hash({', '.join(exprs)})" if exprs else "0"
             count, total = con.execute(
-                f"select count(*), coalesce(sum({row_hash}), 0)::varchar "
+                f"select count(*), coalesce(sum({hashed}), 0)::varchar "
                 f"from {_quote(schema)}.{_quote(name.split('.', 1)[1])}{where}",
                 params,
             ).fetchone()
-            out[name] = TableSum(count, total, rule, tuple(kept))
+            out[name] = TableSum(count, total, rule, kept)
     return out
 
 

@@ -130,6 +130,9 @@ class PipelineRunner:
         total = sum(result.rows.values())
         message = f"loaded {total} rows into {self.settings.schema('nba_raw')}"
         details = result.summary()
+        if result.dropped_packages:
+            message += (f"; dropped {len(result.dropped_packages)} load package(s) an interrupted load left "
+                        "behind (their rows come from the landing files again)")
         if result.rejected:
             # bad rows do not stop the good ones; the run is recorded as degraded and says where they went
             quarantined = sum(result.rejected.values())
@@ -137,6 +140,11 @@ class PipelineRunner:
                 f"; {quarantined} quarantined in {self.settings.schema('nba_raw')}.rejected_rows "
                 f"({', '.join(f'{k} {v}' for k, v in result.rejected.items())}), e.g. {result.rejected_examples[0]}"
             )
+            details["status"] = "degraded"
+        if result.missing_injury_reports:
+            # a soft dependency: predictions go on without that day's injury statuses, the run says so
+            message += (f"; no injury report for {', '.join(result.missing_injury_reports)} (soft dependency: "
+                        "injury statuses unknown, the run goes on)")
             details["status"] = "degraded"
         return message, details
 

@@ -8,10 +8,10 @@ EINTR and the handler runs promptly) and the handler raises ``PhaseTimeout`` the
 ``PhaseTimeout`` is a ``KeyboardInterrupt`` on purpose: that is what dbt and dlt treat as "stop now". dbt
 catches it around its node queue, writes run_results.json, cancels the open queries, closes its thread pool,
 waits for the running nodes and returns a failed result (``dbtRunner`` never raises); dlt stops between
-steps and keeps its load packages for the next run. An ordinary ``Exception`` would instead be recorded as one
-node's error while dbt's worker threads went on building. Code that swallows the interrupt (dbtRunner does)
-returns normally or fails for another reason; the runner looks at ``Deadline.expired`` and records the phase
-as failed with "phase N exceeded its S s limit" either way.
+steps (the next load drops the packages it left and extracts again). An ordinary ``Exception`` would instead
+be recorded as one node's error while dbt's worker threads went on building. Code that swallows the
+interrupt (dbtRunner does) returns normally or fails for another reason; the runner looks at
+``Deadline.expired`` and records the phase as failed with "phase N exceeded its S s limit" either way.
 
 Hard backstop: a phase that has not returned ``grace`` seconds after its limit (stuck in C code that never
 checks for signals, a query that cannot be cancelled) is abandoned: ``on_abandon`` gets a few seconds to record

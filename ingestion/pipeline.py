@@ -19,7 +19,7 @@ from dbt_project.settings import Settings
 from ingestion.balldontlie import balldontlie_source
 from ingestion.bigdataball import bigdataball_source
 from ingestion.bref import bref_source
-from ingestion.landing import LandingArea
+from ingestion.landing import LandingArea, LandingError, read_json
 from ingestion.nbacom import nbacom_source
 from ingestion.odds_api import odds_api_source
 from ingestion.quarantine import Quarantine, rejected_rows_resource
@@ -36,6 +36,8 @@ class LoadResult:
     load_ids: list[str] = field(default_factory=list)
     step_seconds: dict[str, float] = field(default_factory=dict)  # dlt's extract / normalize / load
     seconds: float = 0.0
+    missing_injury_reports: list[str] = field(default_factory=list)  # dates with games but no report
+    dropped_packages: list[str] = field(default_factory=list)  # left by an interrupted load, extracted again
 
     def summary(self) -> dict:
         return {
@@ -45,7 +47,38 @@ class LoadResult:
             "load_ids": self.load_ids,
             "step_seconds": self.step_seconds,
             "seconds": round(self.seconds, 3),
+            "missing_injury_reports": self.missing_injury_reports,
+            "dropped_packages": self.dropped_packages,
         }
+
+
+def _has_games(landing: LandingArea, day: date) -> bool:
+    """The landing area schedules games on ``day`` (NBA.com scoreboard or BallDontLie games)."""
+    for source, name, key in (("nbacom", "scoreboard.json", "scoreboard"), ("balldontlie", "games.json", "data")):
+        path = landing.day_dir(source, day) / name
+        if not path.is_file():
+            continue
+        try:
+            payload = read_json(path)
+        except LandingError:  # quarantined by the load itself
+            continue
+        games = payload.get(key) if isinstance(payload, dict) else None
+        games = games.get("games") if isinstance(games, dict) else games
+        if isinstance(games, list) and games:
+            return True
+    return False
+
+
+def missing_injury_reports(landing: LandingArea, dates: Sequence[date]) -> list[date]:
+    """Dates with games but no NBA.com injury report, in a landing area that carries the report on other dates
+    (replayed seasons without any report, ingestion/convert, never count). The report is a soft dependency:
+    that day's injury statuses are unknown, the run goes on and phase 1 is recorded degraded."""
+    if not any(landing.root.glob("nbacom/*/injury_report.json")):
+        return []
+    return [
+        day for day in dates
+        if not (landing.day_dir("nbacom", day) / "injury_report.json").is_file() and _has_games(landing, day)
+    ]
 
 
 def make_pipeline(settings: Settings) -> dlt.Pipeline:
@@ -98,12 +131,30 @@ def make_destination(settings: Settings):
     )
 
 
+def drop_interrupted_packages(pipeline: dlt.Pipeline) -> list[str]:
+    """Drop the load packages a killed or timed-out load left in the pipeline's working folder; returns their
+    load ids. Left there, they break the next load: dlt's ``run`` then loads only them and ignores the data it
+    is given (the requested dates would be reported loaded and silently left out), and a package killed half
+    way through normalization cannot be normalized at all (every later load fails). The landing area is the
+    source of truth and every resource merges on its primary key, so the dates are simply extracted again.
+    """
+    if not pipeline.has_pending_data:
+        return []
+    pending = sorted({*pipeline.list_extracted_load_packages(), *pipeline.list_normalized_load_packages()})
+    abort = getattr(pipeline, "abort_packages", None)  # dlt >= 1.30; drop_pending_packages before
+    if abort is not None:
+        abort()
+    else:
+        pipeline.drop_pending_packages()
+    return pending
+
+
 def load_landing(settings: Settings, dates: Sequence[date], landing_dir: os.PathLike | None = None) -> LoadResult:
     """Load the landing files of `dates` into nba_raw; rows failing validation go to nba_raw.rejected_rows.
 
     Every resource merges on its primary key, so loading the same dates again changes nothing. A run killed
-    part way leaves its extracted packages in the pipeline's working folder; the next run loads those first
-    and then merges again, ending with the same rows as an uninterrupted run.
+    part way leaves its load packages in the pipeline's working folder; the next run drops them and extracts
+    its dates again (``drop_interrupted_packages``), ending with the same rows as an uninterrupted run.
     """
     landing = LandingArea(Path(settings.landing_dir if landing_dir is None else landing_dir))
     days = list(dates)
@@ -112,6 +163,7 @@ def load_landing(settings: Settings, dates: Sequence[date], landing_dir: os.Path
     landing.check()
     started = time.perf_counter()
     pipeline = make_pipeline(settings)
+    dropped = drop_interrupted_packages(pipeline)
     quarantine = Quarantine()
     sources = [
         balldontlie_source(landing, days, quarantine),
@@ -122,7 +174,7 @@ def load_landing(settings: Settings, dates: Sequence[date], landing_dir: os.Path
     ]
     info = pipeline.run(sources)
     info.raise_on_failed_jobs()
-    result = LoadResult(load_ids=list(info.loads_ids))
+    result = LoadResult(load_ids=list(info.loads_ids), dropped_packages=dropped)
     result.step_seconds = {
         step.step: round((step.finished_at - step.started_at).total_seconds(), 3)
         for step in pipeline.last_trace.steps
@@ -145,5 +197,6 @@ def load_landing(settings: Settings, dates: Sequence[date], landing_dir: os.Path
     result.load_ids += list(rejected.loads_ids)
     result.rejected = quarantine.counts()
     result.rejected_examples = quarantine.examples()
+    result.missing_injury_reports = [d.isoformat() for d in missing_injury_reports(landing, days)]
     result.seconds = time.perf_counter() - started
     return result

@@ -10,12 +10,17 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import responses
 from typer.testing import CliRunner
 
 from dbt_project.cli import app
 from dbt_project.settings import Settings
 
 TEST_DAYS = 14
+# live mode offline (tests/test_live_fetch.py, tests/test_faults.py): only HTTP is mocked
+LIVE_BDL_KEY = "test-bdl-key"
+LIVE_ODDS_KEY = "test-odds-key"
+LIVE_INJURY_URL = "https://injuries.example.test/report/{date}.json"
 
 
 @dataclass
@@ -80,3 +85,39 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory, demo_landing: tuple[Path,
     result = env.cli("run", "--start", env.all_dates[0].isoformat(), "--end", env.all_dates[-1].isoformat())
     assert result.exit_code == 0, result.output
     return env
+
+
+@pytest.fixture
+def live_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live mode: API keys and provider URLs; fast retries through dlt's own [runtime] settings."""
+    from ingestion.live.nbacom import SCOREBOARD_URL
+
+    monkeypatch.setenv("SOURCES__BALLDONTLIE__API_KEY", LIVE_BDL_KEY)
+    monkeypatch.setenv("SOURCES__ODDS_API__API_KEY", LIVE_ODDS_KEY)
+    monkeypatch.setenv("SOURCES__NBACOM__INJURY_REPORT_URL", LIVE_INJURY_URL)
+    monkeypatch.setenv("SOURCES__NBACOM__SCOREBOARD_URL", SCOREBOARD_URL)
+    monkeypatch.setenv("RUNTIME__REQUEST_BACKOFF_FACTOR", "0.01")
+    monkeypatch.setenv("RUNTIME__REQUEST_MAX_ATTEMPTS", "4")
+    monkeypatch.setenv("RUNTIME__REQUEST_TIMEOUT", "5")
+    monkeypatch.setenv("RUNTIME__REQUEST_MAX_RETRY_DELAY", "3")
+
+
+@pytest.fixture
+def rsps():
+    """The HTTP mock (the `responses` library, at the requests transport)."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def alert_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No alert settings leak in from the environment; local servers are reached directly, not via a proxy."""
+    for name in list(os.environ):
+        if name.startswith(("NBA_PROPS_SMTP_", "NBA_PROPS_ALERT_", "NBA_PROPS_SLACK_")):
+            monkeypatch.delenv(name)
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("NBA_PROPS_ALERT_BACKOFF_SECONDS", "0.01")
+    monkeypatch.setenv("NBA_PROPS_ALERT_CONNECT_TIMEOUT", "2")
+    monkeypatch.setenv("NBA_PROPS_ALERT_READ_TIMEOUT", "2")

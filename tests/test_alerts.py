@@ -7,7 +7,6 @@ import email
 import email.policy
 import json
 import logging
-import os
 import socket
 import threading
 import time
@@ -35,18 +34,8 @@ SECRET_PATH = "/services/T0000/B0000/not-a-real-secret"
 LOGGER = "nba_props.alerts"
 
 
-@pytest.fixture(autouse=True)
-def _alert_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No alert settings leak in from the environment; local servers are reached directly, not via a proxy."""
-    for name in list(os.environ):
-        if name.startswith(("NBA_PROPS_SMTP_", "NBA_PROPS_ALERT_", "NBA_PROPS_SLACK_")):
-            monkeypatch.delenv(name)
-    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("NBA_PROPS_ALERT_BACKOFF_SECONDS", "0.01")
-    monkeypatch.setenv("NBA_PROPS_ALERT_CONNECT_TIMEOUT", "2")
-    monkeypatch.setenv("NBA_PROPS_ALERT_READ_TIMEOUT", "2")
+# alert_env (tests/conftest.py): no alert settings from the environment, no proxy, tiny backoff
+pytestmark = pytest.mark.usefixtures("alert_env")
 
 
 def _alert(**overrides: Any) -> Alert:

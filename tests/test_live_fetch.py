@@ -25,31 +25,23 @@ from dbt_project.settings import Settings
 from ingestion.live import FetchResult, LiveFetchError, MissingApiKeyError, fetch_landing
 from ingestion.live.nbacom import SCOREBOARD_URL
 from ingestion.pipeline import load_landing
+from tests.conftest import LIVE_BDL_KEY, LIVE_INJURY_URL, LIVE_ODDS_KEY
 
 DAY = date(2025, 11, 3)  # Eastern standard time: 10:00 ET = 15:00Z
 D = DAY.isoformat()
 NOW = datetime(2025, 11, 10, 12, 0, tzinfo=timezone.utc)  # after DAY: odds in historical mode
-BDL_KEY = "test-bdl-key"
-ODDS_KEY = "test-odds-key"
+BDL_KEY = LIVE_BDL_KEY
+ODDS_KEY = LIVE_ODDS_KEY
 GAMES_URL = "https://api.balldontlie.io/v1/games"
 STATS_URL = "https://api.balldontlie.io/v1/stats"
 ODDS = "https://api.the-odds-api.com/v4"
-INJURY_URL = "https://injuries.example.test/report/{date}.json"
+INJURY_URL = LIVE_INJURY_URL
 QUOTA = {"x-requests-remaining": "480", "x-requests-used": "20", "x-requests-last": "1"}
 
 
 # --------------------------------------------------------------------------------------------- fixtures
-@pytest.fixture(autouse=True)
-def _live_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOURCES__BALLDONTLIE__API_KEY", BDL_KEY)
-    monkeypatch.setenv("SOURCES__ODDS_API__API_KEY", ODDS_KEY)
-    monkeypatch.setenv("SOURCES__NBACOM__INJURY_REPORT_URL", INJURY_URL)
-    monkeypatch.setenv("SOURCES__NBACOM__SCOREBOARD_URL", SCOREBOARD_URL)
-    # fast retries through dlt's own [runtime] settings
-    monkeypatch.setenv("RUNTIME__REQUEST_BACKOFF_FACTOR", "0.01")
-    monkeypatch.setenv("RUNTIME__REQUEST_MAX_ATTEMPTS", "4")
-    monkeypatch.setenv("RUNTIME__REQUEST_TIMEOUT", "5")
-    monkeypatch.setenv("RUNTIME__REQUEST_MAX_RETRY_DELAY", "3")
+# live_env (API keys, provider URLs, fast dlt retries) and rsps (the HTTP mock) come from tests/conftest.py
+pytestmark = pytest.mark.usefixtures("live_env")
 
 
 @pytest.fixture
@@ -60,12 +52,6 @@ def settings(tmp_path: Path) -> Settings:
         warehouse_dir=tmp_path / "warehouse",
         exports_dir=tmp_path / "exports",
     )
-
-
-@pytest.fixture
-def rsps():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 # ------------------------------------------------------------------------------------- payload builders

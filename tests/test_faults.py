@@ -1,0 +1,719 @@
+"""Fault injection (issue #8 item 4): each scenario breaks one thing on a copy of one small baseline warehouse and
+asserts, besides its own outcome (recovered, or a clear error recorded in run history):
+
+* 0 rows lost, 0 duplicates, no lost run history (``assert_no_loss_no_duplicates``, tests/faults_support.py);
+* where a gate fails: the later phases recorded skipped, the date's tables and feeds unchanged (``assert_blocked``).
+
+Real engines throughout (dlt, DuckDB, dbt in-process, the runner, subprocesses killed with SIGKILL); only the
+network is stood in for: `responses` for the providers' APIs, a local HTTP server for the Slack webhook. The
+baseline is the first five demo days run end to end once (xgboost and the stack do not train that early, so
+phase 5 is quick); the sixth demo day has landing files and was never run.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from requests.exceptions import ReadTimeout
+from typer.testing import CliRunner
+
+import ml.predict
+from dbt_project.cli import app
+from dbt_project.operations import complete_dates
+from tests.conftest import Env, make_env
+from tests.faults_support import (
+    Snapshot,
+    assert_blocked,
+    assert_no_loss_no_duplicates,
+    clone,
+    crashing_connect,
+    latest_runs,
+    recorded,
+    run,
+    snapshot,
+    spawn,
+    sql,
+)
+from tests.test_alerts import Reply, webhook
+from tests.test_live_fetch import DAY, GAMES_URL, STATS_URL, D, bdl_query, game, mock_games, mock_stats, stat
+
+pytestmark = pytest.mark.fault
+
+BASE_DAYS = 5
+LIVE_GAME = 18_499_001  # live-mode ids that no demo game or stat line uses
+LIVE_STAT = 990_000_000
+RAW_AND_VIEWS = ("nba_raw.", "views")  # what a phase 1 run may add rows to
+CLI = ["-m", "dbt_project.cli"]
+
+
+@dataclass
+class Baseline:
+    env: Env
+    dates: list[date]  # run end to end
+    next_day: date  # landing files, never run
+    snap: Snapshot
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory: pytest.TempPathFactory, demo_landing) -> Baseline:
+    landing, game_dates = demo_landing
+    days = game_dates[: BASE_DAYS + 1]
+    root = tmp_path_factory.mktemp("fault_baseline")
+    for source in (p for p in landing.iterdir() if p.is_dir()):
+        for day in days:
+            if (source / day.isoformat()).is_dir():
+                shutil.copytree(source / day.isoformat(), root / "landing" / source.name / day.isoformat())
+    env = make_env(root, root / "landing", days)
+    result = env.cli("run", "--start", days[0].isoformat(), "--end", days[BASE_DAYS - 1].isoformat())
+    assert result.exit_code == 0, result.output
+    return Baseline(env, days[:BASE_DAYS], days[BASE_DAYS], snapshot(env.settings))
+
+
+@pytest.fixture
+def ws(baseline: Baseline, tmp_path: Path) -> Env:
+    """A copy of the baseline (warehouse, exports, landing) to break."""
+    return clone(baseline.env, tmp_path / "ws")
+
+
+@pytest.fixture(scope="module")
+def next_day_loaded(baseline: Baseline, tmp_path_factory: pytest.TempPathFactory) -> tuple[Env, Snapshot]:
+    """The uninterrupted reference: the baseline, then phase 1 of the next day."""
+    env = clone(baseline.env, tmp_path_factory.mktemp("next_day_loaded"))
+    result = run(env, [baseline.next_day], phases=(1,))
+    assert result.ok and result.phases[0].status == "success", result.phases
+    return env, snapshot(env.settings)
+
+
+@pytest.fixture
+def live(baseline: Baseline, tmp_path: Path, live_env: None) -> Env:
+    """Live mode: the baseline's warehouse, an empty landing area the fetch writes into, API keys set."""
+    return clone(baseline.env, tmp_path / "ws", landing=tmp_path / "live_landing")
+
+
+# -- helpers ---------------------------------------------------------------------------------------------------
+def raw_rows(env: Env, table: str, day: date) -> int:
+    return sql(env, f"select count(*) from test_nba_raw.{table} where _source_file like ?",
+               [f"%/{day.isoformat()}/%"])[0][0]
+
+
+def landing_files(env: Env, source: str, day: date) -> list[str]:
+    folder = env.settings.landing_dir / source / day.isoformat()
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def live_stats(*numbers: int, **extra) -> list[dict]:
+    return [stat(LIVE_STAT + n, game_id=LIVE_GAME, **extra) for n in numbers]
+
+
+def fetch(env: Env, *sources: str):
+    argv = ["landing", "fetch", "--date", D, "--landing-dir", str(env.settings.landing_dir)]
+    for source in sources or ("balldontlie",):
+        argv += ["--source", source]
+    return env.cli(*argv)
+
+
+def assert_live_day_loaded(baseline: Baseline, env: Env, box_scores: int, games: int, status: str = "success",
+                           **invariants) -> None:
+    """Phase 1 of the live day: recorded with ``status``, exactly these rows in, nothing lost or duplicated."""
+    load = run(env, [DAY], phases=(1,))
+    assert load.ok and [(p.phase, p.status) for p in load.phases] == [(1, status)], load.phases
+    assert recorded(env.settings, load.run_id)[DAY, 1][0] == status
+    assert (raw_rows(env, "box_scores", DAY), raw_rows(env, "games", DAY)) == (box_scores, games)
+    assert_no_loss_no_duplicates(baseline.snap, env.settings, grows=RAW_AND_VIEWS, **invariants)
+
+
+def edit_json(path: Path, change) -> None:
+    body = json.loads(path.read_text(encoding="utf-8"))
+    change(body)
+    path.write_text(json.dumps(body), encoding="utf-8")
+
+
+def stat_rows(env: Env, day: date) -> int:
+    return sum(len(json.loads(p.read_text())["data"])
+               for p in (env.settings.landing_dir / "balldontlie" / day.isoformat()).glob("stats_page_*.json"))
+
+
+def wait_for(predicate, proc: subprocess.Popen, what: str, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while proc.poll() is None and time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"{what}: never happened (exit {proc.poll()})")
+
+
+# -- live fetch: HTTP faults ---------------------------------------------------------------------------------
+def _stats_429(rsps) -> None:
+    rsps.get(STATS_URL, status=429, headers={"Retry-After": "1"}, json={"error": "rate limited"}, match=bdl_query())
+
+
+def _games_5xx(rsps) -> None:
+    rsps.get(GAMES_URL, status=503, body="Service Unavailable", match=bdl_query())
+    rsps.get(GAMES_URL, status=502, body="Bad Gateway", match=bdl_query())
+
+
+def _stats_timeout(rsps) -> None:
+    rsps.get(STATS_URL, body=ReadTimeout("read timed out"), match=bdl_query())
+
+
+@pytest.mark.parametrize(
+    ("inject", "retries", "min_seconds"),
+    [
+        pytest.param(_stats_429, 1, 1.0, id="http_429_retry_after"),
+        pytest.param(_games_5xx, 2, 0.0, id="http_5xx_then_success"),
+        pytest.param(_stats_timeout, 1, 0.0, id="http_timeout_then_success"),
+    ],
+)
+def test_transient_http_error_is_retried_and_the_day_loads(baseline, live, rsps, inject, retries, min_seconds):
+    inject(rsps)  # registered first: answered first
+    mock_games(rsps, [game(LIVE_GAME)])
+    mock_stats(rsps, None, live_stats(1, 2, 3), None)
+
+    started = time.perf_counter()
+    fetched = fetch(live)
+    assert fetched.exit_code == 0, fetched.output
+    assert time.perf_counter() - started >= min_seconds  # a 429 waits for its Retry-After
+    summary = json.loads(fetched.stdout)
+    assert (summary["retries"], summary["errors"], summary["files"]) == (retries, [], 2)
+    assert_live_day_loaded(baseline, live, box_scores=3, games=1)
+
+
+def test_http_5xx_that_persists_is_a_clear_error_and_nothing_partial_is_written(baseline, live, rsps):
+    mock_games(rsps, [game(LIVE_GAME)])
+    mock_stats(rsps, None, live_stats(1, 2), 5)
+    rsps.get(STATS_URL, status=503, body="Service Unavailable", match=bdl_query(cursor="5"))
+
+    fetched = fetch(live)
+
+    assert fetched.exit_code == 1, fetched.output
+    assert "fetch failed" in fetched.output and f"stats of {D} page 2" in fetched.output
+    assert "failed after 4 attempt(s): HTTP 503" in fetched.output
+    # the complete games file is kept; no stats page of the failed sequence (not even page 1), no temp file
+    assert landing_files(live, "balldontlie", DAY) == ["games.json"]
+    assert latest_runs(live.settings, {r[0] for r in baseline.snap.history}) == []  # nothing ran
+    assert_no_loss_no_duplicates(baseline.snap, live.settings)  # and nothing changed
+
+
+def test_malformed_json_page_is_a_clear_error_and_only_complete_files_load(baseline, live, rsps):
+    mock_games(rsps, [game(LIVE_GAME)])
+    mock_stats(rsps, None, live_stats(1, 2), 5)
+    rsps.get(STATS_URL, body='{"data": [{"id": 3, "pts"', match=bdl_query(cursor="5"))
+
+    fetched = fetch(live)
+
+    assert fetched.exit_code == 1, fetched.output
+    assert "malformed JSON" in fetched.output and f"stats of {D} page 2" in fetched.output
+    assert landing_files(live, "balldontlie", DAY) == ["games.json"]
+    assert_live_day_loaded(baseline, live, box_scores=0, games=1)
+
+
+def test_schema_drift_new_field_loads_as_a_new_column(baseline, live, rsps):
+    mock_games(rsps, [game(LIVE_GAME)])
+    mock_stats(rsps, None, [*live_stats(1), *live_stats(2, plus_minus=7)], None)
+
+    assert fetch(live).exit_code == 0
+
+    assert_live_day_loaded(baseline, live, box_scores=2, games=1,
+                           new_columns={"nba_raw.box_scores": {"plus_minus"}})
+    assert sql(live, "select id, plus_minus from test_nba_raw.box_scores where plus_minus is not null") == [
+        (LIVE_STAT + 2, 7)]
+
+
+def test_schema_drift_changed_type_of_a_key_is_quarantined(baseline, live, rsps):
+    mock_games(rsps, [game(LIVE_GAME)])
+    mock_stats(rsps, None, [*live_stats(1, 2), {**live_stats(3)[0], "id": str(LIVE_STAT + 3)}], None)
+
+    assert fetch(live).exit_code == 0
+
+    assert_live_day_loaded(baseline, live, box_scores=2, games=1, status="degraded")
+    rejected = sql(live, "select source_file, locator, field, reason from test_nba_raw.rejected_rows")
+    assert rejected == [(f"balldontlie/{D}/stats_page_001.json", "data[2]", "id",
+                         f"expected an integer, got str '{LIVE_STAT + 3}'")]
+
+
+def test_empty_day_loads_nothing_and_succeeds(baseline, live, rsps):
+    mock_games(rsps, [])
+    mock_stats(rsps, None, [], None)
+
+    fetched = fetch(live)
+    assert fetched.exit_code == 0, fetched.output
+    assert landing_files(live, "balldontlie", DAY) == ["games.json", "stats_page_001.json"]
+
+    load = run(live, [DAY], phases=(1,))
+    assert load.ok and load.phases[0].status == "success", load.phases
+    assert load.phases[0].message.startswith("loaded 0 rows")
+    assert recorded(live.settings, load.run_id) == {(DAY, 1): ("success", load.phases[0].message)}
+    assert_no_loss_no_duplicates(baseline.snap, live.settings)  # not a row added anywhere
+
+
+def test_duplicated_cursor_page_loads_no_duplicates(baseline, live, rsps):
+    mock_games(rsps, [game(LIVE_GAME)])
+    mock_stats(rsps, None, live_stats(1, 2), 7)
+    mock_stats(rsps, 7, live_stats(3, 4), 8)
+    mock_stats(rsps, 8, live_stats(3, 4), 8)  # the API serves page 2 again, pointing at the cursor just used
+
+    fetched = fetch(live)
+
+    assert fetched.exit_code == 0, fetched.output
+    warnings = json.loads(fetched.stdout)["warnings"]
+    assert any("page 3 repeats rows" in w for w in warnings) and any("stopped paginating" in w for w in warnings)
+    assert landing_files(live, "balldontlie", DAY) == ["games.json", "stats_page_001.json", "stats_page_002.json"]
+    assert_live_day_loaded(baseline, live, box_scores=4, games=1)
+
+
+@pytest.mark.parametrize(
+    ("source", "variable"),
+    [("balldontlie", "SOURCES__BALLDONTLIE__API_KEY"), ("odds_api", "SOURCES__ODDS_API__API_KEY")],
+)
+def test_missing_api_key_is_a_clear_error_and_nothing_is_fetched(baseline, live, rsps, monkeypatch, source,
+                                                                   variable):
+    monkeypatch.delenv(variable)
+
+    fetched = fetch(live, source)
+
+    assert fetched.exit_code == 1, fetched.output
+    assert variable in fetched.output and "missing" in fetched.output
+    assert len(rsps.calls) == 0
+    assert not any(live.settings.landing_dir.rglob("*"))
+    assert latest_runs(live.settings, {r[0] for r in baseline.snap.history}) == []
+    assert_no_loss_no_duplicates(baseline.snap, live.settings)
+
+
+# -- landing area faults ---------------------------------------------------------------------------------------
+def test_corrupt_landing_files_are_quarantined_naming_file_row_and_field(baseline, ws):
+    """One day's landing area corrupted three ways: a stats page cut off half way (invalid JSON), a box-score
+    row with negative points, a game with an unknown team code."""
+    day = baseline.next_day
+    folder = ws.settings.landing_dir / "balldontlie" / day.isoformat()
+    landed = stat_rows(ws, day)
+    page = folder / "stats_page_002.json"
+    cut = len(json.loads(page.read_text())["data"])
+    page.write_bytes(page.read_bytes()[: page.stat().st_size // 2])
+    edit_json(folder / "stats_page_001.json", lambda b: b["data"][4].update(pts=-5))
+    edit_json(folder / "games.json", lambda b: b["data"][1]["home_team"].update(abbreviation="XXX"))
+
+    load = run(ws, [day], phases=(1,))
+
+    assert load.ok and load.phases[0].status == "degraded", load.phases
+    message = load.phases[0].message
+    assert "3 quarantined" in message and f"balldontlie/{day}/" in message, message
+    assert recorded(ws.settings, load.run_id)[day, 1] == ("degraded", message)
+    rejected = sql(ws, "select source_file, locator, field, reason from test_nba_raw.rejected_rows order by all")
+    expected = [("games.json", "data[1]", "home_team.abbreviation", "unknown team code 'XXX'"),
+                ("stats_page_001.json", "data[4]", "pts", "impossible value -5"),
+                ("stats_page_002.json", "file", "(file)", "malformed JSON in landing file")]
+    assert [(f, loc, fld) for f, loc, fld, _ in rejected] == [(f"balldontlie/{day}/{name}", loc, fld)
+                                                             for name, loc, fld, _ in expected]
+    assert all(why in reason for (*_, reason), (*_, why) in zip(rejected, expected, strict=True)), rejected
+    # every good row of the date loaded: the other pages, the other games, the other providers' files
+    assert raw_rows(ws, "box_scores", day) == landed - cut - 1
+    assert raw_rows(ws, "games", day) == len(json.loads((folder / "games.json").read_text())["data"]) - 1
+    assert raw_rows(ws, "player_props", day) > 0 and raw_rows(ws, "schedule", day) > 0
+    assert_no_loss_no_duplicates(baseline.snap, ws.settings, grows=RAW_AND_VIEWS)
+
+
+def test_missing_injury_report_is_a_soft_dependency_recorded_degraded(baseline, ws):
+    day = baseline.next_day
+    (ws.settings.landing_dir / "nbacom" / day.isoformat() / "injury_report.json").unlink()
+
+    result = run(ws, [day], phases=(1, 2, 3))  # up to the layer that reads the report
+
+    assert result.ok, result.phases
+    assert f"no injury report for {day}" in result.phases[0].message
+    assert {k: s for k, (s, _) in recorded(ws.settings, result.run_id).items()} == {
+        (day, 1): "degraded", (day, 2): "success", (day, 3): "success"}
+    # the run went on: the day's pre-game context is built, without injury information
+    context = "select count(*), count(teammates_out) from test_nba_analytics.upcoming_player_game_context " \
+              "where game_date = ?"
+    players, with_report = sql(ws, context, [day])[0]
+    assert players > 0 and with_report == 0
+    assert sql(ws, context, [baseline.dates[-1]])[0][1] > 0  # a day with its report
+    assert raw_rows(ws, "injury_report", day) == 0
+    assert_no_loss_no_duplicates(baseline.snap, ws.settings, grows=("nba_raw.", "nba_analytics.", "views"))
+
+
+def test_missing_landing_directory_fails_phase_1_and_blocks_the_rest(baseline, ws):
+    shutil.rmtree(ws.settings.landing_dir)
+    day = baseline.next_day
+
+    result = ws.cli("run", "--date", day.isoformat())
+
+    assert result.exit_code == 1, result.output
+    assert "landing directory not found" in result.output and str(ws.settings.landing_dir) in result.output
+    [run_id] = latest_runs(ws.settings, {r[0] for r in baseline.snap.history})
+    assert_blocked(_result_of(ws, run_id), ws.settings, 1, day, baseline.snap, "landing directory not found")
+    assert_no_loss_no_duplicates(baseline.snap, ws.settings)
+
+
+def _result_of(env: Env, run_id: str):
+    """A RunResult rebuilt from run history (for runs made through the CLI)."""
+    from dbt_project.runner import PhaseResult, RunResult
+
+    rows = recorded(env.settings, run_id)
+    days = sorted({d for d, _ in rows})
+    phases = [PhaseResult(p, s, 0.0, m) for (d, p), (s, m) in sorted(rows.items()) if d == days[0]]
+    return RunResult(run_id, days, phases)
+
+
+# -- crashes and reruns ----------------------------------------------------------------------------------------
+PHASE_1 = (  # phase 1 of one date, as `nba-props run` would do it
+    "import sys\n"
+    "from datetime import date\n"
+    "from pathlib import Path\n"
+    "from dbt_project.runner import PipelineRunner\n"
+    "from dbt_project.settings import Settings\n"
+    "base = Path(sys.argv[1])\n"
+    "settings = Settings(target='test', landing_dir=base / 'landing', warehouse_dir=base / 'warehouse',\n"
+    "                    exports_dir=base / 'exports')\n"
+    "PipelineRunner(settings).run([date.fromisoformat(sys.argv[2])], phases=(1,))\n"
+)
+
+
+def _kill_phase_1_mid_load(ws: Env, day: date, tmp_path: Path, known: set[str]) -> None:
+    """Phase 1 of ``day`` in a subprocess, killed with SIGKILL once dlt has normalised packages to load."""
+    normalized = ws.settings.warehouse_dir / ".dlt_pipelines" / "nba_props_replay_test" / "load" / "normalized"
+    assert not normalized.is_dir() or not any(normalized.iterdir())
+    proc = spawn(["-c", PHASE_1, str(ws.settings.warehouse_dir.parent), day.isoformat()], tmp_path,
+                 tmp_path / "load.log")
+    try:
+        wait_for(lambda: normalized.is_dir() and any(normalized.iterdir()), proc, "dlt load")
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL, (tmp_path / "load.log").read_text()
+    [killed] = latest_runs(ws.settings, known)
+    assert recorded(ws.settings, killed)[day, 1][0] == "running"  # the date is not complete
+
+
+def test_crash_mid_load_then_rerun_equals_an_uninterrupted_load(baseline, ws, next_day_loaded, tmp_path):
+    day = baseline.next_day
+    before = {r[0] for r in baseline.snap.history}
+    _kill_phase_1_mid_load(ws, day, tmp_path, before)
+    assert_no_loss_no_duplicates(baseline.snap, ws.settings, grows=RAW_AND_VIEWS)
+
+    rerun = run(ws, [day], phases=(1,))
+
+    assert rerun.ok and rerun.phases[0].status == "success", rerun.phases
+    assert recorded(ws.settings, rerun.run_id)[day, 1][0] == "success"
+    assert len(latest_runs(ws.settings, before)) == 2
+    assert_no_loss_no_duplicates(baseline.snap, ws.settings, grows=RAW_AND_VIEWS, reference=next_day_loaded[1])
+
+
+def test_package_left_by_a_killed_load_does_not_displace_the_next_date(baseline, ws, demo_landing):
+    """A load killed between dlt's normalize and load steps leaves its package pending; the next run is for the
+    next date. dlt's `run` would load only the pending package and ignore the new date (reported loaded, its rows
+    missing): the next date's files must all load."""
+    from ingestion.balldontlie import balldontlie_source
+    from ingestion.landing import LandingArea
+    from ingestion.pipeline import make_pipeline
+
+    landing, game_dates = demo_landing
+    later = game_dates[BASE_DAYS + 1]
+    for source in (p for p in landing.iterdir() if p.is_dir() and (p / later.isoformat()).is_dir()):
+        shutil.copytree(source / later.isoformat(), ws.settings.landing_dir / source.name / later.isoformat())
+    pipeline = make_pipeline(ws.settings)
+    pipeline.extract(balldontlie_source(LandingArea(ws.settings.landing_dir), [baseline.next_day]))
+    pipeline.normalize()  # ... and killed here
+    assert pipeline.list_normalized_load_packages()
+
+    load = run(ws, [later], phases=(1,))
+
+    assert load.ok and load.phases[0].status == "success", load.phases
+    assert "dropped 1 load package(s) an interrupted load left behind" in load.phases[0].message
+    assert raw_rows(ws, "box_scores", later) == stat_rows(ws, later) > 0
+    assert raw_rows(ws, "player_props", later) > 0 and raw_rows(ws, "schedule", later) > 0
+    assert recorded(ws.settings, load.run_id) == {(later, 1): ("success", load.phases[0].message)}
+    assert_no_loss_no_duplicates(baseline.snap, ws.settings, grows=RAW_AND_VIEWS)
+
+
+def test_crash_mid_prediction_write_then_rerun_equals_the_reference(baseline, ws, tmp_path):
+    day = baseline.dates[-1]
+    code = (
+        "import os, signal, sys\n"
+        "import ml.predict\n"
+        "from tests.faults_support import crashing_connect\n"
+        "ml.predict.connect = crashing_connect(ml.predict.connect, lambda: os.kill(os.getpid(), signal.SIGKILL))\n"
+        "from dbt_project.cli import app\n"
+        "app(sys.argv[1:])\n"
+    )
+    proc = spawn(["-c", code, "predict", "--date", day.isoformat(), "--target", "test", "--warehouse-dir",
+                  str(ws.settings.warehouse_dir)], tmp_path, tmp_path / "predict.log")
+    proc.wait(timeout=180)
+
+    assert proc.returncode == -signal.SIGKILL, (tmp_path / "predict.log").read_text()
+    [killed] = latest_runs(ws.settings, {r[0] for r in baseline.snap.history})
+    assert recorded(ws.settings, killed)[day, 5][0] == "running" and day not in complete_dates(ws.settings, [day])
+    # killed between the delete of the date's rows and their insert: the transaction never committed
+    assert_no_loss_no_duplicates(baseline.snap, ws.settings, reference=baseline.snap)
+
+    rerun = ws.cli("predict", "--date", day.isoformat())
+
+    assert rerun.exit_code == 0, rerun.output
+    assert day in complete_dates(ws.settings, [day])
+    assert_no_loss_no_duplicates(baseline.snap, ws.settings, reference=baseline.snap)
+
+
+def test_error_mid_prediction_write_rolls_back_and_blocks_publish(baseline, ws, monkeypatch):
+    def disk_error() -> None:
+        raise OSError(errno.EIO, "Input/output error (injected)")
+
+    monkeypatch.setattr(ml.predict, "connect", crashing_connect(ml.predict.connect, disk_error))
+    day = baseline.dates[-1]
+
+    result = run(ws, [day], phases=(5, 6))
+
+    assert not result.ok
+    assert_blocked(result, ws.settings, 5, day, baseline.snap, "Input/output error (injected)")
+    assert_no_loss_no_duplicates(baseline.snap, ws.settings, reference=baseline.snap)  # rolled back
+
+
+def test_same_date_three_times_leaves_identical_tables(baseline, ws):
+    day = baseline.dates[-1].isoformat()
+    for attempt in range(3):
+        result = ws.cli("run", "--date", day)
+        assert result.exit_code == 0, (attempt, result.output)
+        assert_no_loss_no_duplicates(baseline.snap, ws.settings, reference=baseline.snap)
+    runs = latest_runs(ws.settings, {r[0] for r in baseline.snap.history})
+    assert len(runs) == 3 and all(
+        {s for s, _ in recorded(ws.settings, r).values()} == {"success"} for r in runs)
+
+
+def test_concurrent_runs_of_one_date_one_refuses(baseline, ws, tmp_path):
+    day = baseline.dates[-1].isoformat()
+    log = tmp_path / "first.log"
+    first = spawn([*CLI, "predict", "--date", day, "--target", "test", "--warehouse-dir",
+                   str(ws.settings.warehouse_dir)], tmp_path, log)
+    try:
+        wait_for(lambda: "nba-props run" in log.read_text(), first, "the first run taking the lock")
+        second = ws.cli("run", "--date", day)  # this process, while the first holds the warehouse
+        assert second.exit_code == 3, second.output
+        assert "refused" in second.output and "another nba-props run holds" in second.output
+        assert f"pid {first.pid}" in second.output
+        assert first.wait(timeout=180) == 0, log.read_text()
+    finally:
+        if first.poll() is None:
+            first.kill()
+    [only] = latest_runs(ws.settings, {r[0] for r in baseline.snap.history})  # the refused run wrote nothing
+    assert {k: s for k, (s, _) in recorded(ws.settings, only).items()} == {(date.fromisoformat(day), 5): "success"}
+    assert_no_loss_no_duplicates(baseline.snap, ws.settings, reference=baseline.snap)
+
+
+def test_warehouse_held_by_another_process_is_refused_clearly(baseline, ws, tmp_path):
+    holder = spawn(["-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('holding', flush=True); "
+                    "time.sleep(120)", str(ws.settings.duckdb_path)], tmp_path, tmp_path / "holder.log")
+    try:
+        wait_for(lambda: "holding" in (tmp_path / "holder.log").read_text(), holder, "a DuckDB shell opening the file")
+        result = ws.cli("run", "--date", baseline.next_day.isoformat())
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    assert result.exit_code == 3, result.output
+    assert "refused" in result.output and "Another nba-props or dbt process may be writing" in result.output
+    assert latest_runs(ws.settings, {r[0] for r in baseline.snap.history}) == []
+    assert_no_loss_no_duplicates(baseline.snap, ws.settings)
+
+
+def test_stat_correction_after_grading_regrades_without_duplicates(baseline, ws):
+    day = baseline.dates[-1]
+    player, = sql(ws, "select min(player_id) from test_nba_predictions.prediction_accuracy "
+                      "where game_date = ? and market = 'player_assists'", [day])[0]
+
+    def graded(market: str) -> list[tuple]:
+        return sql(ws, "select actual_value, count(*) from test_nba_predictions.prediction_accuracy "
+                       "where game_date = ? and player_id = ? and market = ? group by 1", [day, player, market])
+
+    [(assists, n_assists)], [(pra, n_pra)] = graded("player_assists"), graded("player_points_rebounds_assists")
+    for page in (ws.settings.landing_dir / "balldontlie" / day.isoformat()).glob("stats_page_*.json"):
+        body = json.loads(page.read_text())
+        for row in body["data"]:
+            if row["player"]["id"] == player:  # the league credits one more assist a day late
+                row["ast"] += 1
+                page.write_text(json.dumps(body))
+    before = snapshot(ws.settings, days=baseline.dates)
+
+    result = ws.cli("run", "--date", day.isoformat())
+
+    assert result.exit_code == 0, result.output
+    assert graded("player_assists") == [(assists + 1, n_assists)]
+    assert graded("player_points_rebounds_assists") == [(pra + 1, n_pra)]
+    assert sql(ws, "select assists from test_nba_analytics.player_game_summary where game_date = ? and player_id = ?",
+               [day, player]) == [(assists + 1,)]
+    # that date's rows are replaced one for one, every other date's are untouched, no duplicate anywhere
+    assert_no_loss_no_duplicates(before, ws.settings, replaced_on=day)
+
+
+# -- gates -----------------------------------------------------------------------------------------------------
+def test_duplicate_raw_rows_close_the_phase2_gate(baseline, next_day_loaded, tmp_path):
+    env = clone(next_day_loaded[0], tmp_path / "ws")
+    day = baseline.next_day
+    sql(env, "insert into test_nba_raw.box_scores select * from test_nba_raw.box_scores "
+             "where _source_file like ? order by id limit 5", [f"%/{day}/%"])
+    before = snapshot(env.settings)
+
+    result = run(env, [day], phases=(2, 3, 4, 5, 6))
+
+    assert_blocked(result, env.settings, 2, day, before, "source_unique_balldontlie_box_scores_id")
+    assert sql(env, "select count(*) from test_nba_predictions.player_prop_predictions where game_date = ?",
+               [day]) == [(0,)]
+    assert not (env.settings.exports_dir / day.isoformat()).exists()
+    assert_no_loss_no_duplicates(before, env.settings, planted={"nba_raw.box_scores (id)": 5})
+
+
+def test_critical_precompute_model_failing_opens_the_circuit_breaker(baseline, ws):
+    # an older checkout's feature store: the contract (on_schema_change: fail) refuses to build on it
+    sql(ws, "alter table test_nba_precompute.ml_feature_store add column legacy_feature double")
+    before = snapshot(ws.settings)
+    day = baseline.dates[-1]
+
+    result = run(ws, [day], phases=(4, 5, 6))
+
+    assert_blocked(result, ws.settings, 4, day, before, "circuit breaker open: critical ml_feature_store")
+    assert_no_loss_no_duplicates(before, ws.settings)  # predictions and feeds of the date as they were
+
+
+def test_phase_over_its_time_limit_is_stopped_and_changes_nothing(baseline, ws, monkeypatch):
+    monkeypatch.setenv("NBA_PROPS_PHASE_TIMEOUT_SECONDS_3", "2")
+    env = make_env(ws.settings.warehouse_dir.parent, ws.settings.landing_dir, ws.game_dates)  # reads the limit
+    day = baseline.dates[-1]
+
+    result = run(env, [day], phases=(3, 4, 5, 6))
+
+    assert_blocked(result, env.settings, 3, day, baseline.snap, "phase 3 exceeded its 2 s limit")
+    # dbt was interrupted part way through phase 3's incremental delete+insert builds: nothing half done
+    assert_no_loss_no_duplicates(baseline.snap, env.settings, reference=baseline.snap)
+
+
+# -- alerts ----------------------------------------------------------------------------------------------------
+def test_slack_webhook_down_leaves_a_degraded_run_unaffected(baseline, ws, alert_env, monkeypatch, caplog):
+    caplog.set_level("INFO", logger="nba_props.alerts")
+    monkeypatch.setenv("NBA_PROPS_ALERT_MAX_ATTEMPTS", "2")
+    day = baseline.next_day
+    (ws.settings.landing_dir / "nbacom" / day.isoformat() / "injury_report.json").unlink()
+    with webhook(Reply(500, body="internal_error")) as hook:
+        monkeypatch.setenv("NBA_PROPS_SLACK_WEBHOOK_URL", hook.url)
+        result = run(ws, [day], phases=(1,))
+    assert result.ok and result.phases[0].status == "degraded", result.phases
+    assert len(hook.requests) == 2  # tried, retried, gave up
+    assert result.alerts == [{"kind": "degraded_run", "title": "run degraded: phase 1 (ingest)", "delivered": False,
+                              "configured": True}]
+    assert any("slack" in r.getMessage() and "500" in r.getMessage() for r in caplog.records if r.levelname
+               == "WARNING"), [r.getMessage() for r in caplog.records]
+    assert recorded(ws.settings, result.run_id)[day, 1][0] == "degraded"
+    assert_no_loss_no_duplicates(baseline.snap, ws.settings, grows=RAW_AND_VIEWS)
+
+
+def test_slack_webhook_unreachable_leaves_a_refused_run_unaffected(baseline, ws, alert_env, monkeypatch):
+    monkeypatch.setenv("NBA_PROPS_ALERT_MAX_ATTEMPTS", "2")
+    day = baseline.next_day  # phase 4 never ran for it: predict refuses
+    with socket.socket() as sock:  # bound, never listening
+        sock.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("NBA_PROPS_SLACK_WEBHOOK_URL", f"http://127.0.0.1:{sock.getsockname()[1]}/hook")
+        started = time.perf_counter()
+        result = ws.cli("predict", "--date", day.isoformat())
+        elapsed = time.perf_counter() - started
+    assert result.exit_code == 1, result.output
+    assert "refused: P4->P5 gate failed" in result.output and "alert not delivered: gate_failed" in result.output
+    assert elapsed < 60
+    [run_id] = latest_runs(ws.settings, {r[0] for r in baseline.snap.history})
+    status, message = recorded(ws.settings, run_id)[day, 5]
+    assert status == "failed" and "phase 4 has never run" in message
+    assert_no_loss_no_duplicates(baseline.snap, ws.settings)
+
+
+# -- exports ---------------------------------------------------------------------------------------------------
+@pytest.fixture
+def tmpfs():
+    """Mount a small tmpfs (root only); unmounted afterwards."""
+    mounted: list[Path] = []
+
+    def mount(path: Path, size: str) -> None:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs to fill up (needs root or CAP_SYS_ADMIN): {done.stderr.strip()}")
+        mounted.append(path)
+
+    yield mount
+    for path in mounted:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+@pytest.mark.parametrize(("fault", "reason"), [("disk_full", "No space left on device"),
+                                               ("read_only", "Read-only file system")])
+def test_export_to_a_full_or_read_only_disk_leaves_the_previous_feeds(baseline, ws, tmpfs, tmp_path, fault, reason):
+    day = baseline.dates[-1]
+    exports = ws.settings.exports_dir
+    saved = tmp_path / "saved"
+    for part in (day.isoformat(), "schemas"):
+        shutil.copytree(exports / part, saved / part)
+    shutil.rmtree(exports)
+    exports.mkdir()
+    tmpfs(exports, "8m")
+    shutil.copytree(saved, exports, dirs_exist_ok=True)
+    if fault == "disk_full":
+        stat = os.statvfs(exports)
+        with open(exports / "filler", "wb") as fh:  # leave 64 KiB: the schemas fit, the predictions feed does not
+            fh.truncate(0)
+            fh.write(b"\0" * (stat.f_bavail * stat.f_frsize - 64 * 1024))
+    else:
+        subprocess.run(["mount", "-o", "remount,ro", str(exports)], check=True)
+    previous = snapshot(ws.settings)
+
+    result = run(ws, [day], phases=(6,))
+
+    [phase6] = result.phases
+    assert phase6.status == "failed" and "cannot write" in phase6.message and reason in phase6.message
+    assert str(exports) in phase6.message
+    assert recorded(ws.settings, result.run_id)[day, 6] == ("failed", phase6.message)
+    # no partial or temporary file, the previous feeds byte for byte
+    after = assert_no_loss_no_duplicates(baseline.snap, ws.settings, reference=baseline.snap)
+    assert after.exports == previous.exports
+
+
+# -- command line ----------------------------------------------------------------------------------------------
+INJECTION = "'; drop table test_nba_raw.games; --"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--date", f"2025-10-21{INJECTION}"], "not a date"),
+        (["run", "--date", "2025-10-21", "--target", "test' or 1=1 --"], "unknown target"),
+        (["predict", "--start", "2025-10-21", "--end", f"2025-10-25{INJECTION}"], "not a date"),
+        (["export", "--date", "2025-10-25", "--as-of", f"2025-10-26T01:00:00Z{INJECTION}"], "not an ISO time"),
+        (["landing", "fetch", "--date", "2025-10-25", "--source", f"balldontlie{INJECTION}"], "unknown source"),
+        (["heal", "--start", "2025-10-21' or '1'='1"], "not a date"),
+        (["backfill", "--start", "2025-10-21", "--end", "2025-10-22", "--target", "test; drop schema x"],
+         "unknown target"),
+        (["status", "--target", "x' or 1=1 --"], "unknown target"),
+    ],
+)
+def test_sql_in_a_command_line_argument_is_refused(baseline, ws, argv, message):
+    places = {"run": ["--landing-dir", "--warehouse-dir", "--exports-dir"], "predict": ["--warehouse-dir"],
+              "export": ["--warehouse-dir", "--exports-dir"], "heal": ["--landing-dir", "--warehouse-dir"],
+              "backfill": ["--landing-dir", "--warehouse-dir"], "status": ["--warehouse-dir"], "landing": [],
+              }[argv[0]]
+    where = {"--landing-dir": ws.settings.landing_dir, "--warehouse-dir": ws.settings.warehouse_dir,
+             "--exports-dir": ws.settings.exports_dir}
+    target = [] if "--target" in argv else ["--target", "test"]
+    extra = [*(target if argv[0] != "landing" else []), *(x for p in places for x in (p, str(where[p])))]
+
+    result = CliRunner().invoke(app, [*argv, *extra], catch_exceptions=False)
+
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert latest_runs(ws.settings, {r[0] for r in baseline.snap.history}) == []
+    assert_no_loss_no_duplicates(baseline.snap, ws.settings)  # nothing dropped, nothing written
