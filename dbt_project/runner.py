@@ -129,7 +129,7 @@ class PipelineRunner:
         history.record_dlt_load(self.settings, self.run_id, result.summary(), _now())
         total = sum(result.rows.values())
         message = f"loaded {total} rows into {self.settings.schema('nba_raw')}"
-        details = result.summary()
+        details = {**result.summary(), "python_seconds": round(result.seconds, 3)}
         if result.rejected:
             # bad rows do not stop the good ones; the run is recorded as degraded and says where they went
             quarantined = sum(result.rejected.values())
@@ -206,23 +206,27 @@ class PipelineRunner:
         from ml.predict import ensure_table, predict_date
 
         gate = self._precompute_gate(dates) if 4 not in self._phases else {}
+        started = time.perf_counter()
         ensure_table(self.settings)
         per_date = {d.isoformat(): predict_date(self.settings, d, self.run_id) for d in dates}
+        python_seconds = round(time.perf_counter() - started, 3)
         outcome = self._build(5, "phase5", self._vars)
         if not outcome.success:
-            raise GateClosed(outcome, {"predictions": per_date})
+            raise GateClosed(outcome, {"predictions": per_date, "python_seconds": python_seconds})
         message = f"wrote {sum(per_date.values())} predictions, graded"
         if gate:
             message += f"; {gate['note']}"
-        return message, {**gate, "predictions": per_date, "dbt": outcome.summary()}
+        return message, {**gate, "predictions": per_date, "python_seconds": python_seconds, "dbt": outcome.summary()}
 
     def _publish(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
         outcome = self._build(6, "phase6", self._vars)
         if not outcome.success:
             raise GateClosed(outcome)
+        started = time.perf_counter()
         paths = [path for d in dates for path in export_feeds(self.settings, d, self.run_id)]
         return f"exported {len(paths)} feeds for {len(dates)} date(s)", {
-            "exports": len(paths), "first": paths[:1], "dbt": outcome.summary()
+            "exports": len(paths), "first": paths[:1], "python_seconds": round(time.perf_counter() - started, 3),
+            "dbt": outcome.summary()
         }
 
     # -- orchestration ------------------------------------------------------------------------------------
