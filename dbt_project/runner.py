@@ -27,6 +27,7 @@ from dbt_project.gates import precompute_circuit_breaker
 from dbt_project.history import PHASE_NAMES, PhaseRecord
 from dbt_project.settings import Settings
 from dbt_project.timeouts import PhaseTimeout, deadline
+from dbt_project.warehouse import shared_connection
 
 ALL_PHASES = (1, 2, 3, 4, 5, 6)
 STATUS_COLOURS = {"success": "green", "degraded": "yellow", "failed": "red", "skipped": "yellow"}
@@ -129,7 +130,7 @@ class PipelineRunner:
         history.record_dlt_load(self.settings, self.run_id, result.summary(), _now())
         total = sum(result.rows.values())
         message = f"loaded {total} rows into {self.settings.schema('nba_raw')}"
-        details = result.summary()
+        details = {**result.summary(), "python_seconds": round(result.seconds, 3)}
         if result.dropped_packages:
             message += (f"; dropped {len(result.dropped_packages)} load package(s) an interrupted load left "
                         "behind (their rows come from the landing files again)")
@@ -211,26 +212,31 @@ class PipelineRunner:
         return {"status": "degraded", "gate_overridden": closed, "note": f"--allow-degraded: {summary}"}
 
     def _predict(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
-        from ml.predict import ensure_table, predict_date
+        from ml.predict import ensure_table, predict_dates
 
         gate = self._precompute_gate(dates) if 4 not in self._phases else {}
+        started = time.perf_counter()
         ensure_table(self.settings)
-        per_date = {d.isoformat(): predict_date(self.settings, d, self.run_id) for d in dates}
+        per_date = predict_dates(self.settings, dates, self.run_id)
+        python_seconds = round(time.perf_counter() - started, 3)
         outcome = self._build(5, "phase5", self._vars)
         if not outcome.success:
-            raise GateClosed(outcome, {"predictions": per_date})
+            raise GateClosed(outcome, {"predictions": per_date, "python_seconds": python_seconds})
         message = f"wrote {sum(per_date.values())} predictions, graded"
         if gate:
             message += f"; {gate['note']}"
-        return message, {**gate, "predictions": per_date, "dbt": outcome.summary()}
+        return message, {**gate, "predictions": per_date, "python_seconds": python_seconds, "dbt": outcome.summary()}
 
     def _publish(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
         outcome = self._build(6, "phase6", self._vars)
         if not outcome.success:
             raise GateClosed(outcome)
-        paths = [path for d in dates for path in export_feeds(self.settings, d, self.run_id)]
+        started = time.perf_counter()
+        with shared_connection(self.settings):  # one connection for every feed of every date (DuckDB targets)
+            paths = [path for d in dates for path in export_feeds(self.settings, d, self.run_id)]
         return f"exported {len(paths)} feeds for {len(dates)} date(s)", {
-            "exports": len(paths), "first": paths[:1], "dbt": outcome.summary()
+            "exports": len(paths), "first": paths[:1], "python_seconds": round(time.perf_counter() - started, 3),
+            "dbt": outcome.summary()
         }
 
     # -- orchestration ------------------------------------------------------------------------------------

@@ -94,8 +94,11 @@ def balldontlie_source(landing: LandingArea, dates: Sequence[date], quarantine: 
                     yield {**game, "_source_file": source_file}
 
     # merge_key game_id: reloading a game's box score replaces all of that game's rows, so a corrected
-    # or withdrawn stat line upstream never lingers in nba_raw.
-    @dlt.resource(name="box_scores", primary_key="id", merge_key="game_id", write_disposition="merge")
+    # or withdrawn stat line upstream never lingers in nba_raw. player.position is declared: a load in which
+    # no row has one (e.g. the 2024-25 season of ../shared/data) would otherwise leave the column out of
+    # nba_raw and staging, which reads it, would fail.
+    @dlt.resource(name="box_scores", primary_key="id", merge_key="game_id", write_disposition="merge",
+                  columns={"player__position": {"data_type": "text"}})
     def box_scores() -> Iterator[dict[str, Any]]:
         for day in dates:
             for source_file, locator, stat in _rows(landing, day, "stats_page_*.json", "box_scores", q):
