@@ -2,8 +2,9 @@
 of every table, and the invariants every scenario asserts (``assert_no_loss_no_duplicates``, ``assert_blocked``).
 
 A snapshot holds, per table, the multiset of row hashes over the columns replay compares (operations.row_hash:
-volatile columns such as run and load ids and write times left out, floats rounded), operations' checksums, the
-number of duplicated primary keys, the finished run-history records and a digest of every export file. Primary
+volatile columns such as run and load ids and write times left out, floats at single precision) with the rows
+and checksum replay would compute from them, the number of duplicated primary keys, the finished run-history
+records and a digest of every export file. Primary
 keys are derived, not listed: the error-severity ``unique`` / ``unique_combination`` tests of the dbt manifest
 (models, seeds, sources), dlt's primary keys of the raw tables (its stored schemas) and the keys DuckDB declares.
 """
@@ -331,9 +332,10 @@ def assert_no_loss_no_duplicates(
 
 def assert_blocked(run_result: RunResult, settings: Settings, failed: int, day: date, before: Snapshot,
                    message: str) -> None:
-    """A failed gate: phase ``failed`` is recorded failed with ``message`` in it, every later phase of the run
-    is recorded skipped (in the result and in run history), and the date's exports are unchanged (nothing new,
-    nothing removed, no temporary file)."""
+    """A failed gate: the run failed (the CLI exits 1), phase ``failed`` is recorded failed with ``message`` in
+    it, every later phase of the run is recorded skipped (in the result and in run history), and the date's
+    exports are unchanged (nothing new, nothing removed, no temporary file)."""
+    assert not run_result.ok  # what makes `nba-props run` exit 1
     phases = {p.phase: p for p in run_result.phases if p.phase}
     assert phases[failed].status == "failed" and message in phases[failed].message, phases[failed].message
     later = [p for p in phases if p > failed]

@@ -672,12 +672,19 @@ def test_export_to_a_full_or_read_only_disk_leaves_the_previous_feeds(baseline, 
         subprocess.run(["mount", "-o", "remount,ro", str(exports)], check=True)
     previous = snapshot(ws.settings)
 
-    result = run(ws, [day], phases=(6,))
-
-    [phase6] = result.phases
-    assert phase6.status == "failed" and "cannot write" in phase6.message and reason in phase6.message
-    assert str(exports) in phase6.message
-    assert recorded(ws.settings, result.run_id)[day, 6] == ("failed", phase6.message)
+    if fault == "disk_full":  # phase 6 of a run
+        result = run(ws, [day], phases=(6,))
+        [phase6] = result.phases
+        assert phase6.status == "failed" and "cannot write" in phase6.message and reason in phase6.message
+        assert f"{exports}/{day}/predictions.json" in phase6.message
+        assert recorded(ws.settings, result.run_id)[day, 6] == ("failed", phase6.message)
+    else:  # `nba-props export` (not a run: nothing recorded)
+        result = ws.cli("export", "--date", day.isoformat(), "--target", "test", "--warehouse-dir",
+                        str(ws.settings.warehouse_dir), "--exports-dir", str(exports))
+        assert result.exit_code == 1, result.output
+        assert "not written" in result.output and f"cannot write {exports}/" in result.output
+        assert reason in result.output
+        assert latest_runs(ws.settings, {r[0] for r in baseline.snap.history}) == []
     # no partial or temporary file, the previous feeds byte for byte
     after = assert_no_loss_no_duplicates(baseline.snap, ws.settings, reference=baseline.snap)
     assert after.exports == previous.exports
