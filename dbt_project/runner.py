@@ -203,12 +203,12 @@ class PipelineRunner:
         return {"status": "degraded", "gate_overridden": closed, "note": f"--allow-degraded: {summary}"}
 
     def _predict(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
-        from ml.predict import ensure_table, predict_date
+        from ml.predict import ensure_table, predict_dates
 
         gate = self._precompute_gate(dates) if 4 not in self._phases else {}
         started = time.perf_counter()
         ensure_table(self.settings)
-        per_date = {d.isoformat(): predict_date(self.settings, d, self.run_id) for d in dates}
+        per_date = predict_dates(self.settings, dates, self.run_id)
         python_seconds = round(time.perf_counter() - started, 3)
         outcome = self._build(5, "phase5", self._vars)
         if not outcome.success:

@@ -157,11 +157,19 @@ def predict_date(settings: Settings, game_date: date, run_id: str, params: dict 
     """Predict one date with every system in every market and replace that date's rows of the registered
     systems/versions in one transaction. ``params`` override the project vars (dbt_project.yml)."""
     with shared_connection(settings):
-        return _predict_date(settings, game_date, run_id, params)
+        return _predict_date(settings, game_date, run_id, {**project_vars(settings.project_dir), **(params or {})})
 
 
-def _predict_date(settings: Settings, game_date: date, run_id: str, params: dict | None) -> int:
-    params = {**project_vars(settings.project_dir), **(params or {})}
+def predict_dates(settings: Settings, dates: list[date], run_id: str, params: dict | None = None) -> dict[str, int]:
+    """``predict_date`` for each of ``dates`` in order (phase 5 of a run), as one session: one warehouse
+    connection, the project vars read once and the training data, which only phases 1-4 write, fingerprinted
+    once per market and week (``xgb.frozen_training_data``). Rows written: the same as date by date."""
+    with shared_connection(settings), xgb.frozen_training_data():
+        merged = {**project_vars(settings.project_dir), **(params or {})}
+        return {d.isoformat(): _predict_date(settings, d, run_id, merged) for d in dates}
+
+
+def _predict_date(settings: Settings, game_date: date, run_id: str, params: dict) -> int:
     min_edge = float(params.get("min_edge", 0.03))
     inputs = load_inputs(settings, game_date)
     ensure_table(settings)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -55,6 +57,8 @@ FEATURES = STORE_FEATURES + LINE_FEATURES
 REGISTRY_TABLE = "model_registry"
 _EPOCH = date(2000, 1, 1)
 _CACHE: dict[tuple, object] = {}
+# (warehouse, target, market, trained_through) -> (training rows, fingerprint) while frozen_training_data() is open
+_FROZEN: dict[tuple, tuple[int, str]] | None = None
 
 
 def trained_through(game_date: date, retrain_days: int = 7) -> date:
@@ -216,20 +220,55 @@ def _load(settings: Settings, system, through: date, fingerprint: str):
     return model
 
 
+@contextmanager
+def frozen_training_data() -> Iterator[None]:
+    """Within the block the training data does not change (phase 5 over several dates writes predictions and
+    the registry only; phases 1-4, which build the training data, run before it): the training frame of a
+    market and week is then read and fingerprinted once, not once per prediction date. Nested blocks share
+    the outer one."""
+    global _FROZEN
+    if _FROZEN is not None:
+        yield
+        return
+    _FROZEN = {}
+    try:
+        yield
+    finally:
+        _FROZEN = None
+
+
+def _fingerprint(train: pd.DataFrame) -> str:
+    return hashlib.sha1(pd.util.hash_pandas_object(train, index=False).to_numpy().tobytes()).hexdigest()
+
+
 def model_for(settings: Settings, system, game_date: date):
-    """The model for ``game_date`` (trained through ``trained_through``), or None under ``min_train_rows``."""
+    """The model for ``game_date`` (trained through ``trained_through``), or None under ``min_train_rows``.
+
+    The training frame is read to fingerprint the training data (a saved model is used only for the same
+    data); inside ``frozen_training_data`` once per market and week, and only again when the model must be
+    trained."""
     through = trained_through(game_date, system.retrain_days)
-    train = training_frame(settings, system.market, through + timedelta(days=1))
-    if len(train) < system.min_train_rows:
+    before = through + timedelta(days=1)
+    frozen_key = (str(settings.warehouse_dir), settings.target, system.market.key, through)
+    train = None
+    if _FROZEN is not None and frozen_key in _FROZEN:
+        n_rows, fingerprint = _FROZEN[frozen_key]
+    else:
+        train = training_frame(settings, system.market, before)
+        n_rows, fingerprint = len(train), _fingerprint(train)
+        if _FROZEN is not None:
+            _FROZEN[frozen_key] = (n_rows, fingerprint)
+    if n_rows < system.min_train_rows:
         return None
-    fingerprint = hashlib.sha1(pd.util.hash_pandas_object(train, index=False).to_numpy().tobytes()).hexdigest()
     key = (str(settings.warehouse_dir), settings.target, system.model_version, system.market.key, through,
            fingerprint)
     if key not in _CACHE:
         model = _load(settings, system, through, fingerprint)
         if model is None:
+            if train is None:
+                train = training_frame(settings, system.market, before)
             model = _fit(system, train)
-            _save(settings, system, through, model, len(train), fingerprint)
+            _save(settings, system, through, model, n_rows, fingerprint)
         _CACHE[key] = model
     return _CACHE[key]
 
