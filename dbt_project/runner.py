@@ -27,6 +27,7 @@ from dbt_project.gates import precompute_circuit_breaker
 from dbt_project.history import PHASE_NAMES, PhaseRecord
 from dbt_project.settings import Settings
 from dbt_project.timeouts import PhaseTimeout, deadline
+from dbt_project.warehouse import shared_connection
 
 ALL_PHASES = (1, 2, 3, 4, 5, 6)
 STATUS_COLOURS = {"success": "green", "degraded": "yellow", "failed": "red", "skipped": "yellow"}
@@ -223,7 +224,8 @@ class PipelineRunner:
         if not outcome.success:
             raise GateClosed(outcome)
         started = time.perf_counter()
-        paths = [path for d in dates for path in export_feeds(self.settings, d, self.run_id)]
+        with shared_connection(self.settings):  # one connection for every feed of every date (DuckDB targets)
+            paths = [path for d in dates for path in export_feeds(self.settings, d, self.run_id)]
         return f"exported {len(paths)} feeds for {len(dates)} date(s)", {
             "exports": len(paths), "first": paths[:1], "python_seconds": round(time.perf_counter() - started, 3),
             "dbt": outcome.summary()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,8 +126,16 @@ class Settings:
 
 
 def project_vars(project_dir: Path = PROJECT_DIR) -> dict:
-    """The `vars:` of dbt_project.yml: one place for thresholds used by both SQL and Python."""
+    """The `vars:` of dbt_project.yml: one place for thresholds used by both SQL and Python. The file is parsed
+    again only when it changes (a run reads the vars for every date it predicts and exports)."""
+    path = project_dir / "dbt_project.yml"
+    stat = path.stat()
+    return dict(_parsed_vars(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_vars(path: str, mtime_ns: int, size: int) -> dict:
     import yaml
 
-    with open(project_dir / "dbt_project.yml", encoding="utf-8") as fh:
+    with open(path, encoding="utf-8") as fh:
         return dict(yaml.safe_load(fh).get("vars") or {})
