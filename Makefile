@@ -17,7 +17,8 @@ help:
 	@echo "               with a project-local HOME ($(BQEMU_HOME)) holding DuckDB's spatial extension"
 	@echo "make lint   - ruff + sqlfluff"
 	@echo "make docs   - dbt docs generate"
-	@echo "make bench  - benchmarks (real data in ../shared/data): phases 2-4 builds; training + one slate"
+	@echo "make bench  - benchmarks on the real data in ../shared/data (2024-25 season end to end, nightly run,"
+	@echo "              overhead, memory, 1 vs 3 seasons): benchmarks/results/latest.json and latest.md"
 	@echo "make quality - opt-in data quality (after make demo): installs the quality extra and the elementary dbt"
 	@echo "               package (dbt deps from quality/packages.yml), builds elementary's models, runs the"
 	@echo "               elementary tests and writes the edr report to $(QUALITY_REPORT)"
@@ -73,9 +74,10 @@ $(BQEMU_STAMP):
 
 bigquery: $(BIGQUERY_STAMP) $(BQEMU_STAMP)
 
+# Benchmarks on the real data (README "Benchmarks"): writes benchmarks/results/latest.json and latest.md
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python bench/bench_phases.py
-	$(BIN)/python bench/bench_predict.py
+	$(BIN)/python benchmarks/bench_pipeline.py $(BENCH_ARGS)
 
 docs: $(STAMP)
 	$(BIN)/dbt docs generate

@@ -1,0 +1,613 @@
+"""Benchmark (`make bench`): one real season end to end, the nightly run, overhead, memory and scaling.
+
+    .venv/bin/python benchmarks/bench_pipeline.py [--data-dir ../shared/data] [--season 2024-25]
+        [--work-dir benchmarks/results/work] [--out-dir benchmarks/results] [--no-scaling] [--keep-work]
+
+Writes ``<out-dir>/latest.json`` (every figure) and ``<out-dir>/latest.md`` (the table: metric | value | goal
+| met?). Goals are computed, never asserted: the script exits 0 whether they are met or not.
+
+What is measured (each run is its own process: the figures include Python start-up, imports and dbt's parse):
+
+* ``full``: the season replayed on a fresh DuckDB warehouse with the product's own command for a season,
+  ``nba-props run --start <first game date> --end <last game date>`` (one range run: every phase 1-6 once
+  over every calendar day, phase 5 date by date inside it; the fastest of the product's ways to do a season).
+* ``daily``: then the nightly job for the last date, ``nba-props run --date <last>`` (its landing files
+  loaded again, phases 1-6 for that date, incremental models rebuilt from it), with the week's saved models.
+* ``daily_retrain``: the same after removing that week's xgboost models: what the one night a week that
+  retrains (5 markets) costs.
+* ``wall_over_node_time``: process wall time / (dbt node execution times + the Python steps' times), both read
+  from what the runner records (nba_monitoring.dbt_node_results, pipeline_run_history details).
+* peak memory: VmHWM of the run's process (read by the process itself at exit) and the largest sampled sum of
+  RSS over it and its children.
+* ``scaling``: phases 1-4 on one season and on three (the real season and two copies of it shifted back
+  52 and 104 weeks with new game ids and seasons: synthetic history), run over their game dates.
+
+Lines. The converter reads ``props_points_lines.parquet``, which holds no line before 2025-10-21. For dates it
+does not cover, the lines of the history files (``props_history_player_threes``,
+``props_history_player_points_rebounds_assists``) are added in a scratch copy under the work directory, with
+home/away and the event id taken from ``games.parquet``'s schedule and the snapshot an hour before tip-off
+where the file has none. For 2024-25 that gives real lines in two of the five markets (threes, PRA).
+Nothing of the data is written outside the work directory (git-ignored; removed unless ``--keep-work``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import duckdb  # noqa: E402
+
+from dbt_project.settings import Settings  # noqa: E402
+from dbt_project.warehouse import connect  # noqa: E402
+from ingestion.convert import convert_parquet  # noqa: E402
+
+BOX, GAMES, PROPS = "player_box_scores.parquet", "games.parquet", "props_points_lines.parquet"
+HISTORY_PROPS = ("props_history_player_threes.parquet", "props_history_player_points_rebounds_assists.parquet")
+SHIFT_DAYS = 364  # 52 weeks: a shifted season keeps its weekdays
+GOALS = {  # metric: (goal, how it is met)
+    "full_season_seconds": (60.0, "<="),
+    "daily_over_full": (0.15, "<="),
+    "wall_over_node_time": (1.5, "<="),
+    "scaling_3_over_1": (3.0, "<="),
+}
+
+
+# -- data -----------------------------------------------------------------------------------------------------
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def prepare_data(data_dir: Path, out: Path) -> dict[str, Any]:
+    """A scratch data directory for the converter: box scores and games as they are, and the props file
+    with the history files' lines added for dates it has none of (see the module docstring)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name in (BOX, GAMES):
+        (out / name).unlink(missing_ok=True)
+        (out / name).symlink_to((data_dir / name).resolve())
+    src = {name: _sql_path(data_dir / name) for name in (GAMES, PROPS, *HISTORY_PROPS)}
+    history = [n for n in HISTORY_PROPS if (data_dir / n).is_file()]
+    parts = []
+    for name in history:
+        columns = {r[0] for r in duckdb.sql(f"describe select * from '{src[name]}'").fetchall()}
+        commence = "h.commence_time" if "commence_time" in columns else "cast(null as timestamptz)"
+        snapshot = "h.snapshot_utc" if "snapshot_utc" in columns else "cast(null as timestamptz)"
+        parts.append(f"select h.game_date, {commence} as commence_time, h.home_team, h.away_team, h.player_name, "
+                     f"h.market, h.bookmaker, h.line, h.over_price, h.under_price, {snapshot} as snapshot_utc "
+                     f"from '{src[name]}' as h")
+    target = _sql_path(out / PROPS)
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    if not parts:
+        con.execute(f"copy (select * from '{src[PROPS]}') to '{target}' (format parquet)")
+        return {"added_lines": {}}
+    con.execute(f"""
+        create temp table added as
+        with history as ({' union all '.join(parts)}),
+        uncovered as (
+            select * from history
+            where game_date not in (select distinct game_date from '{src[PROPS]}')
+        ),
+        schedule as (select game_date, home_team, away_team from '{src[GAMES]}'),
+        oriented as (  -- home/away as the schedule has them (neutral sites differ between sources)
+            select u.* replace (s.home_team as home_team, s.away_team as away_team)
+            from uncovered as u inner join schedule as s
+                on s.game_date = u.game_date
+                and least(s.home_team, s.away_team) = least(u.home_team, u.away_team)
+                and greatest(s.home_team, s.away_team) = greatest(u.home_team, u.away_team)
+        ),
+        tipoff as (
+            select game_date, home_team, away_team, min(commence_time) as tip from oriented group by all
+        )
+        select
+            o.game_date,
+            coalesce(t.tip, cast(o.game_date as timestamp) + interval 23 hour) as commence_time,
+            md5(concat_ws('|', o.game_date, o.home_team, o.away_team)) as event_id,
+            o.home_team, o.away_team, o.player_name, o.market, o.bookmaker, o.line, o.over_price, o.under_price,
+            coalesce(o.snapshot_utc, coalesce(t.tip, cast(o.game_date as timestamp) + interval 23 hour)
+                     - interval 1 hour) as snapshot_utc,
+            'bench: history file' as source
+        from oriented as o left join tipoff as t using (game_date, home_team, away_team)
+    """)
+    con.execute(f"copy (select * from '{src[PROPS]}' union all by name select * from added) to '{target}' "
+                "(format parquet)")
+    added = dict(con.execute("select market, count(*) from added group by 1 order by 1").fetchall())
+    return {"added_lines": added, "from": history}
+
+
+def shift_seasons(prepared: Path, season: str, copies: int, out: Path) -> list[str]:
+    """Box scores, games and lines of ``season`` plus ``copies`` earlier synthetic seasons: the season shifted
+    back k * 52 weeks, season label k years earlier, game ids k seasons earlier (the season is digits 4-5 of
+    an NBA game id), player ids kept. Real games of those earlier seasons are replaced. Oldest first."""
+    out.mkdir(parents=True, exist_ok=True)
+    first = int(season[:4])
+    labels = [f"{first - k}-{str(first - k + 1)[2:]}" for k in range(copies, -1, -1)]
+    src = {name: _sql_path(prepared / name) for name in (BOX, GAMES, PROPS)}
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    shifts = " union all ".join(f"select {k} as k, '{labels[copies - k]}' as label" for k in range(copies + 1))
+
+    start, end = con.execute(f"select min(game_date), max(game_date) from '{src[BOX]}' where season = ?",
+                             [season]).fetchone()
+
+    def shifted(name: str, columns: str) -> str:  # the regular season (the dates with box scores), shifted
+        return f"""
+            select r.* replace ({columns}) from '{src[name]}' as r cross join ({shifts}) as s
+            where r.season = '{season}' and r.game_date between '{start}' and '{end}'
+        """
+
+    day = f"r.game_date - {SHIFT_DAYS} * s.k"
+    game_id = ("case when r.game_id is null then null else lpad(cast(cast(r.game_id as bigint) - 100000 * s.k "
+               "as varchar), 10, '0') end")
+    con.execute(f"""copy (
+        {shifted(BOX, f'{day} as game_date, s.label as season, {game_id} as game_id')}
+    ) to '{_sql_path(out / BOX)}' (format parquet)""")
+    con.execute(f"""copy (
+        select * from '{src[GAMES]}' where season not in ({', '.join(f"'{x}'" for x in labels)})
+        union all by name
+        {shifted(GAMES, f'{day} as game_date, s.label as season, {game_id} as game_id')}
+    ) to '{_sql_path(out / GAMES)}' (format parquet)""")
+    offset = f"interval {SHIFT_DAYS} day * s.k"
+    con.execute(f"""copy (
+        select r.* replace (r.game_date - {SHIFT_DAYS} * s.k as game_date,
+                            r.commence_time - {offset} as commence_time,
+                            r.snapshot_utc - {offset} as snapshot_utc,
+                            r.event_id || case when s.k = 0 then '' else '-' || s.k end as event_id)
+        from '{src[PROPS]}' as r cross join ({shifts}) as s
+        where r.game_date between ? and ?
+    ) to '{_sql_path(out / PROPS)}' (format parquet)""", [start, end])
+    return labels
+
+
+# -- child processes --------------------------------------------------------------------------------------------
+# The run's own process: its peak RSS is VmHWM at exit (ru_maxrss of a forked child can carry its parent's).
+CHILD = """
+import atexit, json, os, sys
+def _peak():
+    with open("/proc/self/status") as fh:
+        hwm = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+    with open(os.environ["NBA_PROPS_BENCH_PEAK"], "w") as fh:
+        json.dump({"vmhwm_kb": hwm}, fh)
+atexit.register(_peak)
+mode, args = sys.argv[1], json.loads(sys.argv[2])
+if mode == "cli":
+    sys.argv = ["nba-props", *args]
+    from dbt_project.cli import app
+    app()
+else:
+    from datetime import date
+    from pathlib import Path
+    from dbt_project.runner import PipelineRunner
+    from dbt_project.settings import Settings
+    settings = Settings(target=args["target"], **{k: Path(args[k]) for k in ("landing_dir", "warehouse_dir",
+                                                                              "exports_dir")})
+    result = PipelineRunner(settings).run([date.fromisoformat(d) for d in args["dates"]], args["phases"])
+    sys.exit(0 if result.ok else 1)
+"""
+
+
+def _tree_rss_kb(root: int) -> tuple[int, int]:
+    """Sum of VmRSS over ``root`` and its descendants (a snapshot of /proc), and how many processes."""
+    parents: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat") as fh:
+                    parents[int(entry.name)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        frontier = [pid for pid, ppid in parents.items() if ppid in frontier and pid not in tree]
+        tree.update(frontier)
+    total = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                total += next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0)
+        except OSError:
+            continue
+    return total, len(tree)
+
+
+@dataclass
+class Measured:
+    label: str
+    command: str
+    wall_seconds: float
+    returncode: int
+    peak_rss_mb: float | None
+    peak_tree_rss_mb: float
+    max_processes: int
+    load_before: list[float]
+    load_after: list[float]
+    load_1min_mean: float
+    stderr_tail: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {k: v for k, v in self.__dict__.items() if k not in ("stderr_tail", "extra")}
+        if self.returncode:
+            out["stderr_tail"] = self.stderr_tail
+        return {**out, **self.extra}
+
+
+def run_child(label: str, mode: str, args: Any, work: Path, command: str) -> Measured:
+    """Run one pipeline run in its own process, sampling its process tree's RSS and the load average."""
+    peak_file = work / f".peak-{label}.json"
+    peak_file.unlink(missing_ok=True)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+           "NBA_PROPS_BENCH_PEAK": str(peak_file), "DBT_TARGET_PATH": str(work / "dbt_target"),
+           "DBT_LOG_PATH": str(work / "dbt_logs"), "DO_NOT_TRACK": "1", "RUNTIME__DLT_TELEMETRY": "false"}
+    print(f"[bench] {label}: {command}", file=sys.stderr, flush=True)
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    log = (work / f"{label}.log").open("w")
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, mode, json.dumps(args)], cwd=REPO, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    samples = {"rss": 0, "procs": 0, "load": []}
+
+    def sample() -> None:
+        while proc.poll() is None:
+            rss, procs = _tree_rss_kb(proc.pid)
+            samples["rss"], samples["procs"] = max(samples["rss"], rss), max(samples["procs"], procs)
+            samples["load"].append(os.getloadavg()[0])
+            time.sleep(0.5)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    returncode = proc.wait()
+    wall = time.perf_counter() - started
+    sampler.join()
+    log.close()
+    peak = json.loads(peak_file.read_text())["vmhwm_kb"] / 1024 if peak_file.is_file() else None
+    tail = (work / f"{label}.log").read_text(errors="replace")[-3000:]
+    load_after = [round(x, 2) for x in os.getloadavg()]
+    measured = Measured(label, command, round(wall, 2), returncode, peak and round(peak, 1),
+                        round(samples["rss"] / 1024, 1), samples["procs"], load_before, load_after,
+                        round(sum(samples["load"]) / max(len(samples["load"]), 1), 2), tail)
+    print(f"[bench] {label}: {wall:.1f} s, rc {returncode}, peak RSS {measured.peak_rss_mb} MB", file=sys.stderr,
+          flush=True)
+    return measured
+
+
+# -- what the runner recorded ------------------------------------------------------------------------------------
+def latest_run_id(settings: Settings) -> str:
+    with connect(settings, read_only=True) as con:
+        return con.execute(f"select run_id from {settings.schema('nba_monitoring')}.pipeline_run_history "
+                           "order by started_at desc limit 1").fetchone()[0]
+
+
+def run_breakdown(settings: Settings, run_id: str) -> dict[str, Any]:
+    """Per phase of one run: status, wall seconds (run history), dbt node seconds (dbt_node_results), Python
+    step seconds (run history details) and what is left (dbt's own overhead, history writes, ...)."""
+    monitoring = settings.schema("nba_monitoring")
+    with connect(settings, read_only=True) as con:
+        phases = con.execute(
+            f"select phase, phase_name, any_value(status), any_value(duration_seconds), any_value(details) "
+            f"from {monitoring}.pipeline_run_history where run_id = ? group by 1, 2 order by 1", [run_id]
+        ).fetchall()
+        nodes = dict(con.execute(
+            f"select phase, sum(execution_seconds) from {monitoring}.dbt_node_results where run_id = ? group by 1",
+            [run_id]).fetchall())
+        counts = dict(con.execute(
+            f"select phase, count(*) from {monitoring}.dbt_node_results where run_id = ? group by 1",
+            [run_id]).fetchall())
+    out: dict[str, Any] = {}
+    for phase, name, status, seconds, details in phases:
+        info = json.loads(details or "{}")
+        python = float(info.get("python_seconds") or 0.0)
+        node = float(nodes.get(phase, 0.0))
+        out[f"{phase}_{name}"] = {"status": status, "seconds": round(seconds, 2), "dbt_node_seconds": round(node, 2),
+                                  "dbt_nodes": counts.get(phase, 0), "python_seconds": round(python, 2),
+                                  "other_seconds": round(seconds - node - python, 2)}
+        if info.get("step_seconds"):  # phase 1: dlt's extract / normalize / load
+            out[f"{phase}_{name}"]["dlt_step_seconds"] = info["step_seconds"]
+    out["0_monitoring"] = {"dbt_node_seconds": round(float(nodes.get(0, 0.0)), 2), "dbt_nodes": counts.get(0, 0)}
+    return out
+
+
+def accounted_seconds(breakdown: dict[str, Any]) -> float:
+    return sum(p.get("dbt_node_seconds", 0.0) + p.get("python_seconds", 0.0) for p in breakdown.values())
+
+
+def predictions_checksum(settings: Settings) -> dict[str, Any]:
+    """Exact (no rounding) order-independent checksums of what phase 5 writes, without run ids and times:
+    two runs on the same data with the same code must agree bit for bit."""
+    predictions = settings.schema("nba_predictions")
+    tables = {
+        "player_prop_predictions": "game_date, player_id, player_name, team_abbr, market, bookmaker, line, "
+        "over_price, under_price, system, model_version, feature_version, predicted_value, prob_over, edge, "
+        "recommendation, confidence",
+        "model_registry": "system, model_version, market, feature_version, trained_through, n_train_rows, "
+        "features, params, train_fingerprint, artifact_sha256",
+    }
+    out = {}
+    with connect(settings, read_only=True) as con:
+        for table, columns in tables.items():
+            rows, total = con.execute(f"select count(*), coalesce(sum(hash({columns})), 0)::varchar "
+                                      f"from {predictions}.{table}").fetchone()
+            out[table] = {"rows": rows, "hash_sum": total}
+    return out
+
+
+def forget_models(settings: Settings, day: date) -> int:
+    """Remove the xgboost models ``day`` uses (registry rows and artifacts): the next run of it retrains."""
+    from ml import xgb
+    from ml.markets import MARKETS
+    from ml.systems import build_systems
+
+    removed = 0
+    for market in MARKETS.values():
+        system = next(s for s in build_systems({}, market) if s.name == "xgboost")
+        through = xgb.trained_through(day, system.retrain_days)
+        folder = xgb.artifact_dir(settings, system, through)
+        if folder.exists():
+            shutil.rmtree(folder)
+            removed += 1
+        with connect(settings) as con:
+            con.execute(
+                f"delete from {settings.schema('nba_predictions')}.{xgb.REGISTRY_TABLE} "
+                "where system = ? and model_version = ? and market = ? and trained_through = ?",
+                [system.name, system.model_version, market.key, through],
+            )
+    return removed
+
+
+# -- scenarios ---------------------------------------------------------------------------------------------------
+def _settings(work: Path) -> Settings:
+    return Settings(target="eval", landing_dir=work / "landing", warehouse_dir=work / "warehouse",
+                    exports_dir=work / "exports")
+
+
+def _cli_args(settings: Settings, *extra: str) -> list[str]:
+    return ["run", *extra, "--target", settings.target, "--landing-dir", str(settings.landing_dir),
+            "--warehouse-dir", str(settings.warehouse_dir), "--exports-dir", str(settings.exports_dir)]
+
+
+def _convert(data: Path, settings: Settings, seasons: list[str], end: date | None) -> tuple[list[date], float]:
+    shutil.rmtree(settings.warehouse_dir, ignore_errors=True)
+    started = time.perf_counter()
+    manifest = convert_parquet(data, settings.landing_dir, None, end, seasons)
+    return [date.fromisoformat(d) for d in manifest["game_dates"]], time.perf_counter() - started
+
+
+def season_runs(data: Path, season: str, work: Path) -> dict[str, Any]:
+    """The full season (one range run), then the nightly run of its last date, warm and retraining."""
+    settings = _settings(work / "season")
+    with duckdb.connect() as con:
+        last_box = con.execute(f"select max(game_date) from '{_sql_path(data / BOX)}' where season = ?",
+                               [season]).fetchone()[0]
+    dates, convert_seconds = _convert(data, settings, [season], last_box)
+    first, last = dates[0], dates[-1]
+    full = run_child("full", "cli", _cli_args(settings, "--start", first.isoformat(), "--end", last.isoformat()),
+                     work, f"nba-props run --start {first} --end {last}")
+    if full.returncode:
+        raise SystemExit(f"full season run failed:\n{full.stderr_tail}")
+    full_run = latest_run_id(settings)
+    full_breakdown = run_breakdown(settings, full_run)
+    checksum = predictions_checksum(settings)
+    with connect(settings, read_only=True) as con:
+        predicted = con.execute(
+            f"select market, count(*), count(distinct game_date) from {settings.schema('nba_predictions')}"
+            ".player_prop_predictions group by 1 order by 1").fetchall()
+    runs = {}
+    for label in ("daily", "daily_retrain"):
+        removed = forget_models(settings, last) if label == "daily_retrain" else 0
+        measured = run_child(label, "cli", _cli_args(settings, "--date", last.isoformat()), work,
+                             f"nba-props run --date {last}" + (f" ({removed} xgboost models removed first)"
+                                                               if removed else ""))
+        if measured.returncode:
+            raise SystemExit(f"{label} run failed:\n{measured.stderr_tail}")
+        run_id = latest_run_id(settings)
+        runs[label] = (measured, run_breakdown(settings, run_id), run_id)
+    return {
+        "season": season, "first_date": first.isoformat(), "last_date": last.isoformat(),
+        "game_dates": len(dates), "calendar_days": (last - first).days + 1,
+        "convert_seconds": round(convert_seconds, 2),
+        "predictions_by_market": {m: {"rows": n, "dates": d} for m, n, d in predicted},
+        "full": {**full.as_dict(), "run_id": full_run, "phases": full_breakdown,
+                 "accounted_seconds": round(accounted_seconds(full_breakdown), 2), "checksums": checksum},
+        **{label: {**m.as_dict(), "run_id": run_id, "phases": b, "accounted_seconds": round(accounted_seconds(b), 2)}
+           for label, (m, b, run_id) in runs.items()},
+        "checksums_after_daily": predictions_checksum(settings),
+    }
+
+
+def scaling_runs(prepared: Path, season: str, work: Path) -> dict[str, Any]:
+    """Phases 1-4 over the game dates of one season and of three (two synthetic, see shift_seasons)."""
+    data = work / "data_3_seasons"
+    labels = shift_seasons(prepared, season, 2, data)
+    out: dict[str, Any] = {"seasons": labels, "phases": [1, 2, 3, 4]}
+    for n in (1, 3):
+        settings = _settings(work / f"scaling_{n}")
+        dates, _ = _convert(data, settings, labels[-n:], None)
+        args = {"target": settings.target, "landing_dir": str(settings.landing_dir),
+                "warehouse_dir": str(settings.warehouse_dir), "exports_dir": str(settings.exports_dir),
+                "dates": [d.isoformat() for d in dates], "phases": [1, 2, 3, 4]}
+        measured = run_child(f"scaling_{n}", "runner", args, work,
+                             f"PipelineRunner.run(<{len(dates)} game dates of {', '.join(labels[-n:])}>, "
+                             "phases 1-4)")
+        if measured.returncode:
+            raise SystemExit(f"scaling run ({n} seasons) failed:\n{measured.stderr_tail}")
+        out[f"{n}_season"] = {**measured.as_dict(), "game_dates": len(dates),
+                              "phases_detail": run_breakdown(settings, latest_run_id(settings))}
+    out["ratio"] = round(out["3_season"]["wall_seconds"] / out["1_season"]["wall_seconds"], 3)
+    return out
+
+
+# -- report ------------------------------------------------------------------------------------------------------
+def machine() -> dict[str, Any]:
+    def first_line(path: str, key: str) -> str | None:
+        try:
+            with open(path) as fh:
+                return next((line.split(":", 1)[1].strip() for line in fh if line.startswith(key)), None)
+        except OSError:
+            return None
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    versions = {}
+    for package in ("duckdb", "dbt-core", "dbt-duckdb", "dlt", "xgboost", "scikit-learn", "pandas"):
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            versions[package] = None
+    return {
+        "cpus": os.cpu_count(), "cpu_model": first_line("/proc/cpuinfo", "model name"),
+        "memory_total": first_line("/proc/meminfo", "MemTotal"), "platform": platform.platform(),
+        "python": platform.python_version(), "packages": versions,
+        "git_commit": git("rev-parse", "HEAD"), "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def _met(metric: str, value: float | None) -> bool | None:
+    if value is None or metric not in GOALS:
+        return None
+    goal, how = GOALS[metric]
+    return value <= goal if how == "<=" else value >= goal
+
+
+def summarize(season: dict[str, Any], scaling: dict[str, Any] | None) -> dict[str, Any]:
+    full, daily = season["full"], season["daily"]
+    metrics: dict[str, Any] = {
+        "full_season_seconds": full["wall_seconds"],
+        "daily_seconds": daily["wall_seconds"],
+        "daily_over_full": round(daily["wall_seconds"] / full["wall_seconds"], 4),
+        "daily_retrain_seconds": season["daily_retrain"]["wall_seconds"],
+        "wall_over_node_time": round(full["wall_seconds"] / full["accounted_seconds"], 3),
+        "wall_over_node_time_daily": round(daily["wall_seconds"] / daily["accounted_seconds"], 3),
+        "peak_rss_mb_full": full["peak_rss_mb"],
+        "peak_tree_rss_mb_full": full["peak_tree_rss_mb"],
+        "peak_rss_mb_daily": daily["peak_rss_mb"],
+        "peak_tree_rss_mb_daily": daily["peak_tree_rss_mb"],
+        "scaling_1_season_seconds": scaling["1_season"]["wall_seconds"] if scaling else None,
+        "scaling_3_season_seconds": scaling["3_season"]["wall_seconds"] if scaling else None,
+        "scaling_3_over_1": scaling["ratio"] if scaling else None,
+    }
+    return {name: {"value": value, "goal": f"{GOALS[name][1]} {GOALS[name][0]:g}" if name in GOALS else None,
+                   "met": _met(name, value)} for name, value in metrics.items()}
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.3f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+
+
+def write_markdown(result: dict[str, Any], path: Path) -> None:
+    season, info = result["season"], result["machine"]
+    full = season["full"]
+    lines = [
+        f"# nba-props benchmark ({info['date']}, commit {info['git_commit'][:10]}"
+        f"{' + local changes' if info['git_dirty'] else ''})",
+        "",
+        f"Season {season['season']} from `{result['data_dir']}`: {season['game_dates']} game dates, "
+        f"{season['first_date']}..{season['last_date']}, DuckDB target `eval` on a fresh warehouse. "
+        f"Machine: {info['cpus']} CPUs ({info['cpu_model']}), {info['memory_total']}; load average at start "
+        f"{', '.join(map(str, info['load_average_at_start']))} (shared machine: timings are noisy).",
+        "",
+        "Lines: `props_points_lines.parquet` has none before 2025-10-21; added from the history files for the "
+        "dates it does not cover: " + (", ".join(f"{m} {n:,}" for m, n in
+                                                result["lines_added_from_history_files"]["added_lines"].items())
+                                       or "none") + " quotes.",
+        "",
+        "| metric | value | goal | met? |",
+        "|---|---|---|---|",
+    ]
+    for name, m in result["metrics"].items():
+        met = "-" if m["met"] is None else ("yes" if m["met"] else "**no**")
+        lines.append(f"| {name} | {_fmt(m['value'])} | {m['goal'] or '-'} | {met} |")
+    lines += ["", f"Full season, `{full['command']}` (run {full['run_id']}), per phase in seconds (dbt nodes: the "
+              "sum of their execution times and how many; dbt runs 2 threads, so the sum can exceed the phase's "
+              "wall and `other` = wall - nodes - Python step is then negative):", "",
+              "| phase | status | wall | dbt nodes (sum) | Python step | other |", "|---|---|---|---|---|---|"]
+    for name, p in full["phases"].items():
+        if "seconds" in p:
+            lines.append(f"| {name} | {p['status']} | {_fmt(p['seconds'])} | {_fmt(p['dbt_node_seconds'])} "
+                         f"({p['dbt_nodes']}) | {_fmt(p['python_seconds'])} | {_fmt(p['other_seconds'])} |")
+    phases_total = sum(p.get("seconds", 0.0) for p in full["phases"].values())
+    steps = next((p["dlt_step_seconds"] for p in full["phases"].values() if "dlt_step_seconds" in p), None)
+    lines += [
+        f"| monitoring build | - | - | {_fmt(full['phases']['0_monitoring']['dbt_node_seconds'])} "
+        f"({full['phases']['0_monitoring']['dbt_nodes']}) | - | - |",
+        "",
+        f"Process wall {_fmt(full['wall_seconds'])} s = phases {_fmt(round(phases_total, 2))} s + start-up, "
+        f"source freshness, monitoring build and alerts {_fmt(round(full['wall_seconds'] - phases_total, 2))} s. "
+        f"Mean 1-min load average during the run: {full['load_1min_mean']}."
+        + (f" Phase 1's dlt steps: {', '.join(f'{k} {_fmt(v)} s' for k, v in steps.items())}." if steps else ""),
+        "",
+        "Predictions per market: " + ", ".join(f"{m} {v['rows']:,} rows on {v['dates']} dates"
+                                               for m, v in season["predictions_by_market"].items()) + ".",
+        "",
+        "Nightly run (`" + season["daily"]["command"] + "`): " + ", ".join(
+            f"{k} {_fmt(v['seconds'])} s" for k, v in season["daily"]["phases"].items() if "seconds" in v) + ".",
+        "",
+    ]
+    if result.get("scaling"):
+        s = result["scaling"]
+        lines += [f"Scaling: phases 1-4 over the game dates of {s['seasons'][-1]} "
+                  f"({s['1_season']['game_dates']} dates) {_fmt(s['1_season']['wall_seconds'])} s, and of "
+                  f"{', '.join(s['seasons'])} ({s['3_season']['game_dates']} dates; the two earlier seasons are "
+                  f"the real one shifted back 52 and 104 weeks) {_fmt(s['3_season']['wall_seconds'])} s.", ""]
+    lines += ["Every figure, with the commands, load averages and checksums of the predictions: `latest.json`.", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--season", default="2024-25")
+    parser.add_argument("--work-dir", type=Path, default=REPO / "benchmarks" / "results" / "work")
+    parser.add_argument("--out-dir", type=Path, default=REPO / "benchmarks" / "results")
+    parser.add_argument("--no-scaling", action="store_true", help="Skip the 1 vs 3 seasons runs.")
+    parser.add_argument("--keep-work", action="store_true", help="Keep the work directory (warehouses, logs).")
+    args = parser.parse_args()
+    if not re.fullmatch(r"\d{4}-\d{2}", args.season):
+        raise SystemExit(f"--season {args.season!r}: expected e.g. 2024-25")
+    if not (args.data_dir / BOX).is_file():
+        raise SystemExit(f"skipped: no real data in {args.data_dir} (pass --data-dir)")
+    work = args.work_dir.resolve()
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    info = machine()
+    started = time.perf_counter()
+    prepared = work / "data"
+    lines = prepare_data(args.data_dir, prepared)
+    season = season_runs(prepared, args.season, work)
+    scaling = None if args.no_scaling else scaling_runs(prepared, args.season, work)
+    result = {
+        "machine": info, "data_dir": str(args.data_dir), "lines_added_from_history_files": lines,
+        "metrics": summarize(season, scaling), "season": season, "scaling": scaling,
+        "bench_seconds": round(time.perf_counter() - started, 1),
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+    }
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    (args.out_dir / "latest.json").write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    write_markdown(result, args.out_dir / "latest.md")
+    if not args.keep_work:
+        shutil.rmtree(work, ignore_errors=True)
+    print((args.out_dir / "latest.md").read_text(encoding="utf-8"))
+
+
+if __name__ == "__main__":
+    main()
