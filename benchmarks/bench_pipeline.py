@@ -15,6 +15,8 @@ What is measured (each run is its own process: the figures include Python start-
   loaded again, phases 1-6 for that date, incremental models rebuilt from it), with the week's saved models.
 * ``daily_retrain``: the same after removing that week's xgboost models: what the one night a week that
   retrains (5 markets) costs.
+* ``phase5_again``: after the full run, phase 5 once more over the season with every model saved: phase 5
+  without xgboost training (the predictions it writes are the same).
 * ``wall_over_node_time``: process wall time / (dbt node execution times + the Python steps' times), both read
   from what the runner records (nba_monitoring.dbt_node_results, pipeline_run_history details).
 * peak memory: VmHWM of the run's process (read by the process itself at exit) and the largest sampled sum of
@@ -56,6 +58,7 @@ import duckdb  # noqa: E402
 from dbt_project.settings import Settings  # noqa: E402
 from dbt_project.warehouse import connect  # noqa: E402
 from ingestion.convert import convert_parquet  # noqa: E402
+from ml.evaluate import _days  # noqa: E402
 
 BOX, GAMES, PROPS = "player_box_scores.parquet", "games.parquet", "props_points_lines.parquet"
 HISTORY_PROPS = ("props_history_player_threes.parquet", "props_history_player_points_rebounds_assists.parquet")
@@ -406,6 +409,15 @@ def season_runs(data: Path, season: str, work: Path) -> dict[str, Any]:
         predicted = con.execute(
             f"select market, count(*), count(distinct game_date) from {settings.schema('nba_predictions')}"
             ".player_prop_predictions group by 1 order by 1").fetchall()
+    # phase 5 once more over the season with every model saved: what phase 5 costs without xgboost training
+    again = run_child("phase5_again", "runner", {
+        "target": settings.target, "landing_dir": str(settings.landing_dir),
+        "warehouse_dir": str(settings.warehouse_dir), "exports_dir": str(settings.exports_dir),
+        "dates": [d.isoformat() for d in _days(first, last)], "phases": [5]},
+        work, f"PipelineRunner.run(<{first}..{last}>, phases=[5]) with the saved models")
+    if again.returncode:
+        raise SystemExit(f"phase 5 again failed:\n{again.stderr_tail}")
+    again_breakdown = run_breakdown(settings, latest_run_id(settings))
     runs = {}
     for label in ("daily", "daily_retrain"):
         removed = forget_models(settings, last) if label == "daily_retrain" else 0
@@ -423,6 +435,8 @@ def season_runs(data: Path, season: str, work: Path) -> dict[str, Any]:
         "predictions_by_market": {m: {"rows": n, "dates": d} for m, n, d in predicted},
         "full": {**full.as_dict(), "run_id": full_run, "phases": full_breakdown,
                  "accounted_seconds": round(accounted_seconds(full_breakdown), 2), "checksums": checksum},
+        "phase5_again": {**again.as_dict(), "phases": again_breakdown,
+                         "checksums": predictions_checksum(settings)},
         **{label: {**m.as_dict(), "run_id": run_id, "phases": b, "accounted_seconds": round(accounted_seconds(b), 2)}
            for label, (m, b, run_id) in runs.items()},
         "checksums_after_daily": predictions_checksum(settings),
@@ -494,6 +508,8 @@ def summarize(season: dict[str, Any], scaling: dict[str, Any] | None) -> dict[st
         "daily_seconds": daily["wall_seconds"],
         "daily_over_full": round(daily["wall_seconds"] / full["wall_seconds"], 4),
         "daily_retrain_seconds": season["daily_retrain"]["wall_seconds"],
+        "phase5_full_seconds": full["phases"]["5_predictions"]["seconds"],
+        "phase5_with_saved_models_seconds": season["phase5_again"]["phases"]["5_predictions"]["seconds"],
         "wall_over_node_time": round(full["wall_seconds"] / full["accounted_seconds"], 3),
         "wall_over_node_time_daily": round(daily["wall_seconds"] / daily["accounted_seconds"], 3),
         "peak_rss_mb_full": full["peak_rss_mb"],
@@ -546,6 +562,8 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
             lines.append(f"| {name} | {p['status']} | {_fmt(p['seconds'])} | {_fmt(p['dbt_node_seconds'])} "
                          f"({p['dbt_nodes']}) | {_fmt(p['python_seconds'])} | {_fmt(p['other_seconds'])} |")
     phases_total = sum(p.get("seconds", 0.0) for p in full["phases"].values())
+    again = season["phase5_again"]
+    same = again["checksums"]["player_prop_predictions"] == full["checksums"]["player_prop_predictions"]
     steps = next((p["dlt_step_seconds"] for p in full["phases"].values() if "dlt_step_seconds" in p), None)
     lines += [
         f"| monitoring build | - | - | {_fmt(full['phases']['0_monitoring']['dbt_node_seconds'])} "
@@ -558,6 +576,10 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
         "",
         "Predictions per market: " + ", ".join(f"{m} {v['rows']:,} rows on {v['dates']} dates"
                                                for m, v in season["predictions_by_market"].items()) + ".",
+        "",
+        f"Phase 5 again over the season with every model saved (no xgboost training): "
+        f"{_fmt(again['phases']['5_predictions']['seconds'])} s; predictions identical to the full run's (exact "
+        f"checksum): {'yes' if same else '**no**'}.",
         "",
         "Nightly run (`" + season["daily"]["command"] + "`): " + ", ".join(
             f"{k} {_fmt(v['seconds'])} s" for k, v in season["daily"]["phases"].items() if "seconds" in v) + ".",
