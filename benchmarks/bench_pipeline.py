@@ -505,6 +505,7 @@ def summarize(season: dict[str, Any], scaling: dict[str, Any] | None) -> dict[st
     full, daily = season["full"], season["daily"]
     metrics: dict[str, Any] = {
         "full_season_seconds": full["wall_seconds"],
+        "load_1min_mean_during_full": full["load_1min_mean"],  # the machine may be shared: context for the times
         "daily_seconds": daily["wall_seconds"],
         "daily_over_full": round(daily["wall_seconds"] / full["wall_seconds"], 4),
         "daily_retrain_seconds": season["daily_retrain"]["wall_seconds"],
