@@ -58,7 +58,7 @@ import duckdb  # noqa: E402
 from dbt_project.settings import Settings  # noqa: E402
 from dbt_project.warehouse import connect  # noqa: E402
 from ingestion.convert import convert_parquet  # noqa: E402
-from ml.evaluate import _days  # noqa: E402
+from ml.evaluate import _days, eval_settings  # noqa: E402
 
 BOX, GAMES, PROPS = "player_box_scores.parquet", "games.parquet", "props_points_lines.parquet"
 HISTORY_PROPS = ("props_history_player_threes.parquet", "props_history_player_points_rebounds_assists.parquet")
@@ -373,11 +373,6 @@ def forget_models(settings: Settings, day: date) -> int:
 
 
 # -- scenarios ---------------------------------------------------------------------------------------------------
-def _settings(work: Path) -> Settings:
-    return Settings(target="eval", landing_dir=work / "landing", warehouse_dir=work / "warehouse",
-                    exports_dir=work / "exports")
-
-
 def _cli_args(settings: Settings, *extra: str) -> list[str]:
     return ["run", *extra, "--target", settings.target, "--landing-dir", str(settings.landing_dir),
             "--warehouse-dir", str(settings.warehouse_dir), "--exports-dir", str(settings.exports_dir)]
@@ -392,7 +387,7 @@ def _convert(data: Path, settings: Settings, seasons: list[str], end: date | Non
 
 def season_runs(data: Path, season: str, work: Path) -> dict[str, Any]:
     """The full season (one range run), then the nightly run of its last date, warm and retraining."""
-    settings = _settings(work / "season")
+    settings = eval_settings(work / "season")
     with duckdb.connect() as con:
         last_box = con.execute(f"select max(game_date) from '{_sql_path(data / BOX)}' where season = ?",
                                [season]).fetchone()[0]
@@ -449,7 +444,7 @@ def scaling_runs(prepared: Path, season: str, work: Path) -> dict[str, Any]:
     labels = shift_seasons(prepared, season, 2, data)
     out: dict[str, Any] = {"seasons": labels, "phases": [1, 2, 3, 4]}
     for n in (1, 3):
-        settings = _settings(work / f"scaling_{n}")
+        settings = eval_settings(work / f"scaling_{n}")
         dates, _ = _convert(data, settings, labels[-n:], None)
         args = {"target": settings.target, "landing_dir": str(settings.landing_dir),
                 "warehouse_dir": str(settings.warehouse_dir), "exports_dir": str(settings.exports_dir),

@@ -65,6 +65,12 @@ def _days(first: date, last: date) -> list[date]:
 
 
 # -- pipeline -------------------------------------------------------------------------------------------------
+def eval_settings(work: Path) -> Settings:
+    """The `eval` target in a work directory: its own landing area, warehouse and exports (evaluate, make bench)."""
+    return Settings(target="eval", landing_dir=work / "landing", warehouse_dir=work / "warehouse",
+                    exports_dir=work / "exports")
+
+
 def replay(cfg: EvalConfig, console=None) -> tuple[Settings, dict[str, Any]]:
     """Convert, load, build phases 1-4 over every date and predict walk-forward through ``cfg.end``."""
     from dbt_project.runner import PipelineRunner
@@ -73,8 +79,7 @@ def replay(cfg: EvalConfig, console=None) -> tuple[Settings, dict[str, Any]]:
     if cfg.end < cfg.start:
         raise EvaluationError(f"--end {cfg.end} is before --start {cfg.start}")
     work = cfg.work_dir.resolve()
-    settings = Settings(target="eval", landing_dir=work / "landing", warehouse_dir=work / "warehouse",
-                        exports_dir=work / "exports")
+    settings = eval_settings(work)
     shutil.rmtree(settings.warehouse_dir, ignore_errors=True)  # a fresh warehouse: the result depends on DIR only
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
