@@ -605,8 +605,12 @@ def main() -> None:
     if not (args.data_dir / BOX).is_file():
         raise SystemExit(f"skipped: no real data in {args.data_dir} (pass --data-dir)")
     work = args.work_dir.resolve()
+    marker = work / ".nba-props-bench-work"  # the bench deletes only a work folder it made itself
+    if work.exists() and any(work.iterdir()) and not marker.is_file():
+        raise SystemExit(f"--work-dir {work} holds files the benchmark did not write: choose an empty or new folder")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    marker.write_text("nba-props bench\n", encoding="utf-8")
     info = machine()
     started = time.perf_counter()
     prepared = work / "data"

@@ -612,24 +612,33 @@ def alerts_for_run(result: RunResult, target: str | None = None) -> list[Alert]:
 def stale_source_alert(
     stale: Sequence[Mapping[str, Any]], *, run_id: str | None = None, target: str | None = None
 ) -> Alert:
-    """One "stale_source" alert for source tables past their freshness threshold. Each entry: source, table,
-    max_loaded_at (datetime/ISO string, None when never loaded), age_hours, status ("warn" or "error")."""
+    """One "stale_source" alert for source tables past their freshness threshold or never loaded. Each entry:
+    source, table, max_loaded_at (datetime/ISO string, None when never loaded), age_hours (None when never
+    loaded), status ("warn", "error" or "never_loaded")."""
+    from dbt_project.history import FRESHNESS_STALE, NEVER_LOADED
+
     if not stale:
         raise ValueError("stale_source_alert needs at least one stale source")
-    rows = sorted(stale, key=lambda r: (r.get("status") != "error", -(r.get("age_hours") or 0.0)))
+    order = {status: i for i, status in enumerate(FRESHNESS_STALE)}  # errors first, as `nba-props status`
+    rows = sorted(stale, key=lambda r: (order.get(r.get("status"), len(order)), -(r.get("age_hours") or 0.0)))
     errors = sum(1 for r in rows if r.get("status") == "error")
+    never = sum(1 for r in rows if r.get("status") == NEVER_LOADED)
 
     def line(r: Mapping[str, Any]) -> str:
+        if r.get("status") == NEVER_LOADED:
+            return f"• {r.get('source')}.{r.get('table')}: never loaded"
         loaded = r.get("max_loaded_at")
         loaded_text = loaded.isoformat(sep=" ") if isinstance(loaded, datetime) else (loaded or "never")
         age = r.get("age_hours")
         age_text = f" ({float(age):.1f} h ago)" if age is not None else ""
         return f"• {r.get('source')}.{r.get('table')}: {r.get('status')}, last loaded {loaded_text}{age_text}"
 
-    title = f"{len(rows)} stale source table(s)" + (f", {errors} past the error threshold" if errors else "")
+    title = (f"{len(rows)} stale source table(s)" + (f", {errors} past the error threshold" if errors else "")
+             + (f", {never} never loaded" if never else ""))
     details = {
         "errors": errors,
-        "warnings": len(rows) - errors,
+        "warnings": len(rows) - errors - never,
+        "never_loaded": never,
         "stale": [dict(r) for r in rows],
     }
     return Alert("stale_source", title, "\n".join(line(r) for r in rows), run_id, target or _default_target(), [],

@@ -6,19 +6,54 @@ import json
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
+import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
+from dbt_project import progress
+from dbt_project.errors import ExitCode, UsageError, UserError
 from dbt_project.settings import TARGETS, Settings
 from ingestion.demo.generator import DEMO_DAYS, DEMO_SEED, DEMO_START
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="nba-props: NBA player-prop predictions.")
-landing_app = typer.Typer(no_args_is_help=True, help="Create or inspect landing areas.")
-app.add_typer(landing_app, name="landing")
 console = Console(stderr=True, soft_wrap=True)
+
+
+def fail(code: ExitCode, message: str) -> NoReturn:
+    """The one error path: one line on stderr (markup in the message is printed as it is), the documented code."""
+    console.print(f"[red]error:[/] {escape(message)}")
+    raise typer.Exit(int(code))
+
+
+def _os_message(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
+
+
+class Commands(TyperGroup):
+    """Every command runs inside one handler: expected failures (UserError and its kinds, OS errors, Ctrl-C)
+    end as one line and an exit code of `ExitCode` (README "Exit codes"), never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            fail(exc.code, str(exc))
+        except KeyboardInterrupt:
+            fail(ExitCode.INTERRUPTED, "interrupted")
+        except OSError as exc:  # a folder or file that cannot be read or written
+            fail(ExitCode.FILESYSTEM, _os_message(exc))
+
+
+# rich_markup_mode=None: help texts are printed as written ("[start, end]" is not markup)
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="nba-props: NBA player-prop predictions.",
+                  cls=Commands, rich_markup_mode=None)
+landing_app = typer.Typer(no_args_is_help=True, help="Create or inspect landing areas.", rich_markup_mode=None)
+app.add_typer(landing_app, name="landing")
 
 MAX_RANGE_DAYS = 400
 
@@ -64,23 +99,31 @@ def _settings(target: str, landing_dir: Path | None, warehouse_dir: Path | None,
         raise typer.BadParameter(str(exc)) from None
 
 
+def _require_warehouse(settings: Settings) -> None:
+    """Commands that read a target's warehouse: a missing file is 'nothing there yet', not a new empty file."""
+    if not settings.duckdb_path.exists():
+        from dbt_project.errors import NoDataError
+
+        raise NoDataError(f"no warehouse for target {settings.target} at {settings.duckdb_path}: run the pipeline "
+                          "first (nba-props run --date D, or make demo)")
+
+
 def _execute(settings: Settings, dates: list[date], verbose: bool, phases: tuple[int, ...] | None = None,
              allow_degraded: bool = False) -> None:
-    from dbt_project.runner import ALL_PHASES, PipelineRunner, RunLockedError
-    from dbt_project.warehouse import WarehouseError
+    from dbt_project.runner import ALL_PHASES, PipelineRunner
 
-    try:
-        result = PipelineRunner(settings, verbose=verbose, console=console).run(
-            dates, phases or ALL_PHASES, allow_degraded=allow_degraded
-        )
-    except (RunLockedError, WarehouseError) as exc:  # another run, or another process writing the DuckDB file
-        console.print(f"[red]refused:[/] {exc}")
-        raise typer.Exit(3) from exc
+    result = PipelineRunner(settings, verbose=verbose, console=console).run(
+        dates, phases or ALL_PHASES, allow_degraded=allow_degraded
+    )
     if not result.ok:
         failed = result.failed_phase
-        console.print(f"[red bold]run {result.run_id} FAILED[/] after {result.seconds:.1f}s: "
-                      f"{failed.message if failed else 'monitoring failed'}")
-        raise typer.Exit(1)
+        fail(ExitCode.FAILED, f"run {result.run_id} FAILED after {result.seconds:.1f}s: "
+                              f"{failed.message if failed else 'monitoring failed'}")
+    degraded = [p for p in result.phases if p.status == "degraded"]
+    if degraded:
+        console.print(f"[yellow bold]run {result.run_id} succeeded, degraded[/] in {result.seconds:.1f}s: "
+                      + escape("; ".join(f"phase {p.phase}: {p.message}" for p in degraded)))
+        return
     console.print(f"[green bold]run {result.run_id} succeeded[/] in {result.seconds:.1f}s")
 
 
@@ -138,7 +181,7 @@ def export_cmd(
     """Write the six JSON feeds of a date again, e.g. live scores / live grading at a replay cut-off."""
     from datetime import datetime, timezone
 
-    from dbt_project.export import FeedValidationError, FeedWriteError, export_feeds
+    from dbt_project.export import export_feeds
 
     game_date = parse_date(day, "--date")
     cutoff = None
@@ -149,12 +192,28 @@ def export_cmd(
             raise typer.BadParameter(f"{as_of!r} is not an ISO time", param_hint="--as-of") from None
         cutoff = cutoff if cutoff.tzinfo else cutoff.replace(tzinfo=timezone.utc)
     settings = _settings(target, None, warehouse_dir, exports_dir)
-    try:
-        paths = export_feeds(settings, game_date, run_id=f"export_{game_date}", as_of=cutoff)
-    except (FeedValidationError, FeedWriteError) as exc:
-        console.print(f"[red]not written:[/] {exc}")
-        raise typer.Exit(1) from exc
+    _require_warehouse(settings)
+    paths = export_feeds(settings, game_date, run_id=f"export_{game_date}", as_of=cutoff)
     typer.echo("\n".join(paths))
+
+
+@app.command()
+def picks(
+    day: Annotated[str, typer.Option("--date", help="Game date whose best bets to show (YYYY-MM-DD).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    target: TargetOpt = "dev",
+    warehouse_dir: WarehouseOpt = None,
+) -> None:
+    """Tonight's best bets in the terminal: player, game, tip-off, market, side, line, best book and price,
+    P(side), edge. Exit 1 when the date has no best bets (no predictions or no lines)."""
+    from dbt_project.picks import best_bets, picks_table
+
+    game_date = parse_date(day, "--date")
+    rows = best_bets(_settings(target, None, warehouse_dir, None), game_date)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, default=str))
+        return
+    Console().print(picks_table(rows, game_date))
 
 
 @app.command()
@@ -164,14 +223,10 @@ def dashboard(
     warehouse_dir: WarehouseOpt = None,
 ) -> None:
     """Write the pipeline-health dashboard: one static HTML page (plotly, works offline)."""
-    from dbt_project.dashboard import DashboardError, write_dashboard
+    from dbt_project.dashboard import write_dashboard
 
     settings = _settings(target, None, warehouse_dir, None)
-    try:
-        path = write_dashboard(settings, out or settings.reports_dir / "dashboard.html")
-    except DashboardError as exc:
-        console.print(f"[red]dashboard:[/] {exc}")
-        raise typer.Exit(1) from exc
+    path = write_dashboard(settings, out or settings.reports_dir / "dashboard.html")
     console.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
@@ -183,21 +238,43 @@ def status(
 ) -> None:
     """Latest outcome and last successful date of every phase, recent degraded runs, stale sources."""
     from dbt_project.history import status as read_status
+    from dbt_project.warehouse import WarehouseError
 
-    info = read_status(_settings(target, None, warehouse_dir, None))
+    settings = _settings(target, None, warehouse_dir, None)
+    settings.duckdb_path  # noqa: B018 - a BigQuery target: UsageError naming what to use instead
+    running = progress.current_run(settings)
+    try:
+        info, as_of = read_status(settings), None
+    except WarehouseError:  # a run writes the DuckDB file: show its progress and the status of the last run
+        if running is None:
+            raise
+        info, as_of = progress.read_snapshot(settings), "the end of the last run"
     if as_json:
-        typer.echo(json.dumps(info, indent=2))
+        typer.echo(json.dumps({**(info or {}), "running": running, "status_as_of": as_of or "now"}, indent=2))
         return
+    out = Console()
+    if running is not None:
+        live = Table(title=f"run in progress: {running.get('run_id')} (pid {running.get('pid', '?')}, "
+                           f"dates {running.get('dates', '?')})")
+        for col in ("phase", "name", "status", "seconds", "message"):
+            live.add_column(col)
+        for phase, rec in sorted(running.get("phases", {}).items()):
+            live.add_row(phase, rec["name"], rec["status"], f"{rec['seconds']:.1f}", escape(rec["message"] or "")[:80])
+        out.print(live)
+    if info is None:
+        console.print("no status recorded before this run (the warehouse is held by the run; ask again after it)")
+        return
+    if as_of:
+        console.print(f"[yellow]the warehouse is held by the run in progress: status as of {as_of}[/]")
     if not info["phases"]:
-        console.print(f"no runs recorded in {info['warehouse']}")
+        console.print(f"no runs recorded in {escape(str(info['warehouse']))}")
         return
     table = Table(title=f"nba-props status ({info['target']}, {info['runs']} runs)")
     for col in ("phase", "name", "latest", "date", "last success", "message"):
         table.add_column(col)
     for p in info["phases"]:
         table.add_row(str(p["phase"]), p["name"], p["latest_status"], p["latest_date"],
-                      p["last_success_date"] or "-", (p["message"] or "")[:80])
-    out = Console()
+                      p["last_success_date"] or "-", escape((p["message"] or "")[:80]))
     out.print(table)
     if info["degraded_runs"]:
         degraded = Table(title="recent degraded runs")
@@ -206,14 +283,18 @@ def status(
         for d in info["degraded_runs"]:
             span = d["first_date"] if d["dates"] == 1 else f"{d['first_date']}..{d['last_date']}"
             degraded.add_row(d["run_id"], f"{d['phase']} {d['name']}", span, d["finished_at"],
-                             (d["message"] or "")[:80])
+                             escape((d["message"] or "")[:80]))
         out.print(degraded)
     if info["stale_sources"]:
+        from dbt_project.history import NEVER_LOADED
+
         stale = Table(title=f"stale sources (freshness check of run {info['stale_sources'][0]['run_id']})")
         for col in ("source", "status", "newest load", "age (h)"):
             stale.add_column(col)
-        for src in info["stale_sources"]:
-            stale.add_row(f"{src['source']}.{src['table']}", src["status"], src["max_loaded_at"] or "-",
+        for src in info["stale_sources"]:  # never loaded: no load time, no age
+            never = src["status"] == NEVER_LOADED
+            stale.add_row(f"{src['source']}.{src['table']}", "never loaded" if never else src["status"],
+                          "never" if never else (src["max_loaded_at"] or "-"),
                           f"{src['age_hours']:.1f}" if src["age_hours"] is not None else "-")
         out.print(stale)
 
@@ -232,25 +313,21 @@ def backfill(
 ) -> None:
     """Run a range date by date (or in chunks), resumably: dates already complete (every phase 1-6 succeeded,
     nothing failed since) are skipped unless --force. Interrupted, rerun the same command to finish."""
+    from dbt_project.errors import Interrupted
     from dbt_project.operations import backfill as run_backfill
-    from dbt_project.runner import RunLockedError
 
     dates = resolve_dates(None, start, end)
     settings = _settings(target, landing_dir, warehouse_dir, exports_dir)
     try:
         batch = run_backfill(settings, dates, force=force, chunk_days=chunk_days, verbose=verbose, console=console)
-    except RunLockedError as exc:
-        console.print(f"[red]refused:[/] {exc}")
-        raise typer.Exit(3) from exc
-    except KeyboardInterrupt:
-        console.print("[yellow]backfill interrupted[/]: rerun the same command to resume")
-        raise typer.Exit(130) from None
+    except (KeyboardInterrupt, Interrupted):
+        fail(ExitCode.INTERRUPTED, "backfill interrupted: rerun the same command to resume")
     ran = sum(len(r.dates) for r in batch.runs if r.ok)
     if not batch.ok:
-        console.print(f"[red bold]backfill FAILED[/] at {batch.runs[-1].dates[0]}: {batch.runs[-1].message}; "
-                      f"{ran} date(s) run, {len(batch.skipped)} complete already, "
-                      f"{len(batch.not_attempted)} not attempted; fix the cause and rerun the same command to resume")
-        raise typer.Exit(1)
+        fail(ExitCode.FAILED, f"backfill FAILED at {batch.runs[-1].dates[0]}: {batch.runs[-1].message}; "
+                              f"{ran} date(s) run, {len(batch.skipped)} complete already, "
+                              f"{len(batch.not_attempted)} not attempted; fix the cause and rerun the same command "
+                              "to resume")
     console.print(f"[green bold]backfill complete[/]: {ran} date(s) run, {len(batch.skipped)} complete already")
 
 
@@ -270,17 +347,12 @@ def heal(
     box scores, features, predictions without what follows from them) and rerun just those. Exit 1 when a
     rerun fails."""
     from dbt_project.operations import heal as run_heal
-    from dbt_project.runner import RunLockedError
 
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     if first and last and last < first:
         raise typer.BadParameter(f"--end {last} is before --start {first}", param_hint="--end")
     settings = _settings(target, landing_dir, warehouse_dir, exports_dir)
-    try:
-        result = run_heal(settings, first, last, dry_run=dry_run, verbose=verbose, console=console)
-    except RunLockedError as exc:
-        console.print(f"[red]refused:[/] {exc}")
-        raise typer.Exit(3) from exc
+    result = run_heal(settings, first, last, dry_run=dry_run, verbose=verbose, console=console)
     if as_json:
         typer.echo(json.dumps(result.summary(), indent=2))
     else:
@@ -292,15 +364,15 @@ def heal(
             for col in ("date", "rule", "what"):
                 found.add_column(col)
             for f in result.findings:
-                found.add_row(f.day.isoformat(), f.rule, f.detail)
+                found.add_row(f.day.isoformat(), f.rule, escape(f.detail))
             out.print(found)
         for r in result.batch.runs if result.batch else []:
             state = "fixed" if r.ok else f"still failing: {r.message}"
-            out.print(f"heal: {', '.join(d.isoformat() for d in r.dates)} {state} (run {r.run_id})")
+            out.print(escape(f"heal: {', '.join(d.isoformat() for d in r.dates)} {state} (run {r.run_id})"))
         for d in result.batch.not_attempted if result.batch else []:
             out.print(f"heal: {d} not attempted (an earlier date failed)")
     if not result.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(int(ExitCode.FAILED))
 
 
 @app.command()
@@ -315,25 +387,15 @@ def replay(
     """Rebuild the `test` target (own DuckDB file, test_ schemas) from the landing area for the dates dev ran
     up to DATE, then diff DATE's rows of every table against `dev`: row counts and order-independent checksums
     (volatile columns left out). Exit 1 on any difference."""
-    from dbt_project.operations import ReplayError
     from dbt_project.operations import replay as run_replay
-    from dbt_project.runner import RunLockedError
 
     game_date = parse_date(day, "--date")
     settings = _settings("dev", landing_dir, warehouse_dir, exports_dir)
-    try:
-        result = run_replay(settings, game_date, verbose=verbose, console=console)
-    except RunLockedError as exc:
-        console.print(f"[red]refused:[/] {exc}")
-        raise typer.Exit(3) from exc
-    except ReplayError as exc:
-        console.print(f"[red]replay:[/] {exc}")
-        raise typer.Exit(1) from exc
+    result = run_replay(settings, game_date, verbose=verbose, console=console)
     if not result.run.ok:
         failed = result.run.failed_phase
-        console.print(f"[red bold]replay run {result.run.run_id} FAILED[/]: "
-                      f"{failed.message if failed else 'monitoring failed'}")
-        raise typer.Exit(1)
+        fail(ExitCode.FAILED, f"replay run {result.run.run_id} FAILED: "
+                              f"{failed.message if failed else 'monitoring failed'}")
     if as_json:
         typer.echo(json.dumps(result.summary(), indent=2))
     else:
@@ -343,12 +405,11 @@ def replay(
         for d in result.diffs:
             same = "[green]equal[/]" if d.equal else "[red]DIFFERENT[/]"
             table.add_row(d.table, d.rule, str(d.dev_rows if d.dev_rows is not None else "-"),
-                          str(d.test_rows if d.test_rows is not None else "-"), same, d.note)
+                          str(d.test_rows if d.test_rows is not None else "-"), same, escape(d.note))
         Console().print(table)
     if result.differences:
-        console.print(f"[red]replay: {len(result.differences)} table(s) differ:[/] "
-                      f"{', '.join(d.table for d in result.differences)}")
-        raise typer.Exit(1)
+        fail(ExitCode.FAILED, f"replay: {len(result.differences)} table(s) differ: "
+                              f"{', '.join(d.table for d in result.differences)}")
 
 
 @app.command()
@@ -392,8 +453,7 @@ def evaluate(
 ) -> None:
     """Walk-forward evaluation on real data: replay DIR into the eval target, predict every date of the season
     with models trained only on earlier games, score games in [start, end] against the books' lines."""
-    from ingestion.convert import ConvertError
-    from ml.evaluate import EvalConfig, EvaluationError
+    from ml.evaluate import EvalConfig
     from ml.evaluate import evaluate as run_evaluation
 
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
@@ -401,11 +461,7 @@ def evaluate(
         raise typer.BadParameter(f"--end {last} is before --start {first}", param_hint="--end")
     cfg = EvalConfig(data_dir=data_dir, start=first, end=last, out=out, work_dir=work_dir,
                      history_seasons=history_seasons)
-    try:
-        result = run_evaluation(cfg, console=console)
-    except (EvaluationError, ConvertError, FileExistsError) as exc:
-        console.print(f"[red]evaluation failed:[/] {exc}")
-        raise typer.Exit(1) from exc
+    result = run_evaluation(cfg, console=console)
     summary = {name: {k: s[k] for k in ("n", "mae", "mae_over_line", "n_picks", "hit_rate", "ece", "roi_at_price")}
                for name, s in result["systems"].items()}
     typer.echo(json.dumps({"book_line_mae": result["book_line_mae"], "systems": summary}, indent=2))
@@ -423,7 +479,10 @@ def landing_demo(
     from ingestion.demo import generate_demo
 
     first = parse_date(start, "--start") or DEMO_START
-    manifest = generate_demo(out, first, days, seed)
+    try:
+        manifest = generate_demo(out, first, days, seed)
+    except FileExistsError as exc:  # a folder that holds something else: never written into
+        raise UsageError(str(exc.strerror or exc)) from exc
     typer.echo(json.dumps({k: manifest[k] for k in ("start", "end", "counts")}, indent=2))
 
 
@@ -451,10 +510,9 @@ def landing_fetch(
     try:
         result = fetch_landing(settings, dates, sources, odds_mode=odds_mode)
     except LiveFetchError as exc:
-        console.print(f"[red]fetch failed:[/] {exc}")
-        if exc.result is not None:
+        if exc.result is not None:  # what was fetched before the failure, then the one error line
             typer.echo(json.dumps(exc.result.summary(), indent=2))
-        raise typer.Exit(1) from exc
+        fail(exc.code, f"fetch failed: {exc}")
     typer.echo(json.dumps(result.summary(), indent=2))
     console.print(f"fetched {len(result.files)} files into {settings.landing_dir}")
 
@@ -469,16 +527,15 @@ def landing_from_parquet(
         help="Season to convert, as in the files' season column (default 2025-26); repeat for several.")] = None,
 ) -> None:
     """Convert seasons held in parquet files into API-shaped landing files (no pipeline run)."""
-    from ingestion.convert import ConvertError, convert_parquet
+    from ingestion.convert import convert_parquet
 
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     if first and last and last < first:
         raise typer.BadParameter(f"--end {last} is before --start {first}", param_hint="--end")
     try:
         manifest = convert_parquet(data_dir, out, first, last, sorted(season or ["2025-26"]))
-    except (ConvertError, FileExistsError) as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
+    except FileExistsError as exc:  # a folder that holds something else: never written into
+        raise UsageError(str(exc.strerror or exc)) from exc
     typer.echo(json.dumps({k: manifest[k] for k in ("start", "end", "counts", "skipped")}, indent=2))
 
 

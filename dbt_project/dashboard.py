@@ -14,10 +14,11 @@ from typing import Any
 
 import pandas as pd
 
+from dbt_project.errors import UserError
 from dbt_project.settings import Settings
 from dbt_project.warehouse import connect, table_exists
 
-STATUS_CODES = {"success": 0, "degraded": 1, "skipped": 2, "running": 2, "failed": 3}
+STATUS_CODES = {"success": 0, "degraded": 1, "skipped": 2, "running": 2, "interrupted": 3, "failed": 3}
 STATUS_COLOURS = ["#2e9e5b", "#e0a800", "#9aa0a6", "#d93025"]
 VIEWS = (
     "pipeline_runs", "pipeline_phase_status", "gate_outcomes", "degraded_runs", "phase_latency",
@@ -25,7 +26,7 @@ VIEWS = (
 )
 
 
-class DashboardError(RuntimeError):
+class DashboardError(UserError, RuntimeError):
     pass
 
 

@@ -139,7 +139,10 @@ class Dbt:
 
     def build(self, selector: str, extra: list[str] | None = None) -> BuildOutcome:
         started = time.perf_counter()
-        result = self.invoke(["build", "--selector", selector, *(extra or [])])
+        # not verbose: dbt prints nothing on the console (the runner names what failed; logs/dbt.log has dbt's
+        # full log), so an interrupted build prints no dbt traceback over the run's own one-line outcome
+        quiet = [] if self.verbose else ["--log-level", "none", "--log-level-file", "debug"]
+        result = self.invoke([*quiet, "build", "--selector", selector, *(extra or [])])
         seconds = time.perf_counter() - started
         nodes: list[NodeOutcome] = []
         if result.result is not None and hasattr(result.result, "results"):

@@ -24,20 +24,25 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
+from dbt_project.errors import FileSystemError, NoDataError, UsageError, UserError
 from dbt_project.feed_schemas import FEEDS, SCHEMAS
-from dbt_project.settings import Settings, project_vars
+from dbt_project.settings import Settings, project_vars, target_folder
 from dbt_project.warehouse import connect
 
 GAME_MINUTES = 150
 
 
-class FeedValidationError(ValueError):
+class FeedValidationError(UserError, ValueError):
     pass
 
 
-class FeedWriteError(OSError):
+class FeedWriteError(FileSystemError, OSError):
     """A feed (or schema) file that could not be written: the message names the file and the OS error (disk full,
     read-only file system...). The file is left as it was: no partial or temporary file remains."""
+
+    def __init__(self, errno: int | None, message: str) -> None:
+        OSError.__init__(self, errno, message)  # errno and strerror as an OSError; the exit code of its class
+
 
 
 def _clean(value: Any) -> Any:
@@ -51,13 +56,13 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (temp file + rename): readers see the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, separators=(",", ":"), ensure_ascii=False)
-            fh.write("\n")
+            fh.write(text)
         os.chmod(tmp, 0o644)  # published files are world-readable (mkstemp creates 0600)
         os.replace(tmp, path)
     except BaseException:
@@ -65,7 +70,13 @@ def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
         raise
 
 
-def _rows(settings: Settings, model: str, game_date: date, order: str, schema: str = "nba_publish") -> list[dict]:
+def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
+    write_text_atomic(path, json.dumps(payload, separators=(",", ":"), ensure_ascii=False) + "\n")
+
+
+def publish_rows(settings: Settings, model: str, game_date: date, order: str,
+                 schema: str = "nba_publish") -> list[dict]:
+    """A date's rows of a publish model, in ``order`` (the feeds' and `nba-props picks`' one reader)."""
     with connect(settings, read_only=True) as con:
         cursor = con.execute(
             f"select * from {settings.schema(schema)}.{model} where game_date = ? order by {order}", [game_date]
@@ -93,12 +104,12 @@ def game_status(tipoff: Any, has_box_score: bool, as_of: datetime | None) -> str
 
 # -- feeds ----------------------------------------------------------------------------------------------------
 def _predictions(settings: Settings, day: date, as_of: datetime | None) -> tuple[str, list[dict], dict]:
-    rows = _rows(settings, "publish_predictions", day, "player_name, market, bookmaker, system")
+    rows = publish_rows(settings, "publish_predictions", day, "player_name, market, bookmaker, system")
     return "predictions", rows, {}
 
 
 def _tonight(settings: Settings, day: date, as_of: datetime | None) -> tuple[str, list[dict], dict]:
-    rows = _rows(settings, "publish_tonight", day, "player_name, player_id, market")
+    rows = publish_rows(settings, "publish_tonight", day, "player_name, player_id, market")
     players: dict[int, dict] = {}
     market_keys = ("market", "consensus_line", "books", "predicted_value", "prob_over", "recommendation",
                    "best_edge")
@@ -147,7 +158,7 @@ def bet_reasons(r: dict[str, Any]) -> list[str]:
 
 def _best_bets(settings: Settings, day: date, as_of: datetime | None) -> tuple[str, list[dict], dict]:
     bets = []
-    for r in _rows(settings, "publish_best_bets", day, "bet_rank"):
+    for r in publish_rows(settings, "publish_best_bets", day, "bet_rank"):
         bet = {k: r[k] for k in ("player_id", "player_name", "team_abbr", "opponent_abbr", "is_home", "market",
                                  "bookmaker", "line", "recommendation", "price", "predicted_value", "prob_over",
                                  "confidence", "edge", "system", "model_version")}
@@ -156,7 +167,7 @@ def _best_bets(settings: Settings, day: date, as_of: datetime | None) -> tuple[s
 
 
 def _streaks(settings: Settings, day: date, as_of: datetime | None) -> tuple[str, list[dict], dict]:
-    rows = _rows(settings, "publish_streaks", day, "streak_games desc, player_name, market")
+    rows = publish_rows(settings, "publish_streaks", day, "streak_games desc, player_name, market")
     return "streaks", [
         {"player_id": r["player_id"], "player_name": r["player_name"], "team_abbr": r["team_abbr"],
          "opponent_abbr": r["opponent_abbr"], "market": r["market"], "side": r["streak_side"],
@@ -167,7 +178,7 @@ def _streaks(settings: Settings, day: date, as_of: datetime | None) -> tuple[str
 
 def _live_scores(settings: Settings, day: date, as_of: datetime | None) -> tuple[str, list[dict], dict]:
     games = []
-    for r in _rows(settings, "publish_games", day, "tipoff_at, nba_game_id"):
+    for r in publish_rows(settings, "publish_games", day, "tipoff_at, nba_game_id"):
         status = game_status(r["tipoff_at"], bool(r["has_final_box_score"]), as_of)
         final = status == "final"
         games.append({"nba_game_id": r["nba_game_id"], "tipoff_at": r["tipoff_at"],
@@ -180,10 +191,10 @@ def _live_scores(settings: Settings, day: date, as_of: datetime | None) -> tuple
 def _live_grading(settings: Settings, day: date, as_of: datetime | None) -> tuple[str, list[dict], dict]:
     system = project_vars(settings.project_dir).get("publish_system", "ensemble")
     final_games = {
-        g["nba_game_id"] for g in _rows(settings, "publish_games", day, "nba_game_id")
+        g["nba_game_id"] for g in publish_rows(settings, "publish_games", day, "nba_game_id")
         if game_status(g["tipoff_at"], bool(g["has_final_box_score"]), as_of) == "final"
     }
-    rows = [r for r in _rows(settings, "publish_live_grading", day, "player_name, market, bookmaker, system")
+    rows = [r for r in publish_rows(settings, "publish_live_grading", day, "player_name, market, bookmaker, system")
             if r["nba_game_id"] in final_games]
     totals: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for r in rows:
@@ -239,6 +250,48 @@ def build_feeds(settings: Settings, game_date: date, run_id: str,
     return documents
 
 
+OWNER_MARKER = ".nba-props-target"
+
+
+def _exports_owner(settings: Settings) -> tuple[str | None, str, Any]:
+    """The target whose marker claims the exports folder (None: unclaimed), where that is, and how to claim it."""
+    if settings.exports_url:
+        import fsspec
+
+        fs, root = fsspec.core.url_to_fs(settings.exports_url.rstrip("/"))
+        marker = f"{root}/{OWNER_MARKER}"
+        owner = fs.cat_file(marker).decode("utf-8").strip() if fs.exists(marker) else None
+        return owner, settings.exports_url, lambda: fs.pipe_file(marker, f"{settings.target}\n".encode())
+    marker = settings.exports_dir / OWNER_MARKER
+    owner = marker.read_text(encoding="utf-8").strip() if marker.is_file() else None
+
+    def claim() -> None:
+        settings.exports_dir.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(marker, f"{settings.target}\n")
+
+    return owner, str(settings.exports_dir), claim
+
+
+def check_exports_owner(settings: Settings, claim: bool = False) -> None:
+    """Each target owns its exports folder (or object-storage prefix): the first export writes a marker naming
+    the target; an export of another target is refused, naming the folder and its owner, so that e.g. a
+    `--target test` run never replaces dev's feeds. The runner checks before phase 1; nothing is written
+    before the check."""
+    try:
+        owner, where, do_claim = _exports_owner(settings)
+        if owner is None and claim:
+            do_claim()
+    except OSError as exc:
+        where = settings.exports_url or settings.exports_dir
+        raise FeedWriteError(exc.errno, f"cannot claim the exports folder {where}: {exc.strerror or exc}") from exc
+    if owner is not None and owner != settings.target:
+        raise UsageError(
+            f"the exports folder {where} belongs to target {owner} ({OWNER_MARKER}); target {settings.target} "
+            f"writes its own folder (by default {target_folder(settings.exports_dir, settings.target).name}): "
+            "pass another --exports-dir"
+        )
+
+
 def _write(settings: Settings, relative: str, payload: dict[str, Any]) -> str:
     if settings.exports_url:
         import fsspec
@@ -256,9 +309,37 @@ def _write(settings: Settings, relative: str, payload: dict[str, Any]) -> str:
     return str(path)
 
 
-def export_feeds(settings: Settings, game_date: date, run_id: str, as_of: datetime | None = None) -> list[str]:
-    """Build, validate and write the six feeds of a date (and the schemas); returns where they went."""
-    documents = build_feeds(settings, game_date, run_id, as_of)  # all valid before anything is written
+def check_exportable(settings: Settings, game_date: date, documents: dict[str, dict[str, Any]],
+                     require_predictions: bool = True) -> None:
+    """Empty feeds are never written as if they were a date's output: a date without games has nothing to
+    publish, and (``require_predictions``, `nba-props export`) a date without predictions is refused too."""
+    if not documents["live_scores"]["count"]:
+        raise NoDataError(f"no data for {game_date} on target {settings.target}: no games scheduled that date; "
+                          "nothing exported")
+    if require_predictions and not documents["predictions"]["count"]:
+        raise NoDataError(
+            f"no predictions for {game_date} on target {settings.target}: nothing exported (the feeds of that "
+            f"date are left as they were); run the date first (nba-props run --date {game_date})"
+        )
+
+
+def published_predictions(documents: dict[str, dict[str, Any]]) -> int:
+    """How many predictions of the published system (the `tonight` feed's) the predictions feed holds."""
+    system = documents["tonight"].get("system")
+    return sum(1 for p in documents["predictions"]["predictions"] if p.get("system") == system)
+
+
+def write_feeds(settings: Settings, game_date: date, documents: dict[str, dict[str, Any]]) -> list[str]:
+    """Write validated feeds (and the schemas) into the target's own exports; returns where they went."""
+    check_exports_owner(settings, claim=True)
     for feed, schema in SCHEMAS.items():
         _write(settings, f"schemas/{feed}.schema.json", schema)
     return [_write(settings, f"{game_date.isoformat()}/{feed}.json", doc) for feed, doc in documents.items()]
+
+
+def export_feeds(settings: Settings, game_date: date, run_id: str, as_of: datetime | None = None) -> list[str]:
+    """Build, validate and write the six feeds of a date (and the schemas); returns where they went. A date
+    without games or without predictions raises NoDataError and writes nothing."""
+    documents = build_feeds(settings, game_date, run_id, as_of)  # all valid before anything is written
+    check_exportable(settings, game_date, documents)
+    return write_feeds(settings, game_date, documents)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from dbt_project.settings import Settings
@@ -18,7 +18,7 @@ PHASE_NAMES = {1: "ingest", 2: "staging", 3: "analytics", 4: "precompute", 5: "p
 class PhaseRecord:
     run_id: str
     phase: int
-    status: str  # success | failed | skipped | degraded; running: started, not finished (or killed)
+    status: str  # success | failed | skipped | degraded | interrupted; running: started, not finished (or killed)
     started_at: datetime
     finished_at: datetime
     message: str
@@ -57,6 +57,9 @@ def ensure_table(settings: Settings) -> None:
 NODE_TABLE = "dbt_node_results"
 LOAD_TABLE = "dlt_load_info"
 FRESHNESS_TABLE = "source_freshness"
+# source_freshness statuses besides dbt's pass/warn/error: a table without any rows (no load time, no age)
+NEVER_LOADED = "never_loaded"
+FRESHNESS_STALE = ("error", NEVER_LOADED, "warn")  # worth showing and alerting, in this order
 GOOD = ("success", "degraded")
 
 
@@ -151,7 +154,8 @@ def record_dlt_load(settings: Settings, run_id: str, load: dict[str, Any], finis
 
 def record_source_freshness(settings: Settings, run_id: str, checked_at: datetime,
                             checked: list[dict[str, Any]]) -> int:
-    """Record one `dbt source freshness` check: every source table with its status (pass, warn, error)."""
+    """Record one `dbt source freshness` check: every source table with its status (pass, warn, error;
+    never_loaded with no max_loaded_at and age_hours). Disabled sources are not checked, so not recorded."""
     rows = [
         (run_id, checked_at, c["source"], c["table"], c["status"], c.get("max_loaded_at"), c.get("age_hours"))
         for c in checked
@@ -177,6 +181,14 @@ def record(settings: Settings, rec: PhaseRecord, dates: list[date]) -> None:
         con.executemany(
             f"insert or replace into {_qualified(settings)} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
         )
+
+
+def close_open_phases(settings: Settings, run_id: str, status: str, message: str) -> None:
+    """Phases of ``run_id`` still recorded `running` get ``status`` (an interrupted run closes what it opened)."""
+    with connect(settings) as con:
+        con.execute(f"update {_qualified(settings)} set status = ?, message = ?, finished_at = ? "
+                    "where run_id = ? and status = 'running'",
+                    [status, message, datetime.now(timezone.utc).replace(tzinfo=None), run_id])
 
 
 def status(settings: Settings, recent: int = 10) -> dict[str, Any]:
@@ -246,7 +258,8 @@ def _degraded_runs(con: Any, settings: Settings, recent: int) -> list[dict[str, 
 
 
 def _stale_sources(con: Any, settings: Settings) -> list[dict[str, Any]]:
-    """Sources past their warn/error age in the latest freshness check (the runner checks after each load)."""
+    """Sources past their warn/error age, or never loaded, in the latest freshness check (the runner checks
+    after each load); a never-loaded one has no max_loaded_at and no age_hours."""
     schema = settings.schema("nba_monitoring")
     if not table_exists(con, schema, FRESHNESS_TABLE):
         return []
@@ -257,9 +270,10 @@ def _stale_sources(con: Any, settings: Settings) -> list[dict[str, Any]]:
         )
         select f.source_name, f.table_name, f.status, f.max_loaded_at, f.age_hours, f.checked_at, f.run_id
         from {schema}.{FRESHNESS_TABLE} as f inner join latest using (run_id)
-        where f.status in ('warn', 'error')
-        order by f.status desc, f.age_hours desc, f.source_name, f.table_name
-        """
+        where list_contains(?, f.status)
+        order by list_position(?, f.status), f.age_hours desc, f.source_name, f.table_name
+        """,
+        [list(FRESHNESS_STALE), list(FRESHNESS_STALE)],
     ).fetchall()
     return [
         {"source": r[0], "table": r[1], "status": r[2],

@@ -28,12 +28,14 @@ from typing import Any
 
 import duckdb
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dbt_project import history
+from dbt_project.errors import UserError
 from dbt_project.history import PHASE_NAMES
 from dbt_project.runner import PipelineRunner, RunResult, run_lock
-from dbt_project.settings import SCHEMAS, Settings
+from dbt_project.settings import SCHEMAS, Settings, target_folder
 from dbt_project.warehouse import connect, table_exists
 
 # -- what replay and the test suite compare ------------------------------------------------------------------
@@ -41,7 +43,7 @@ from dbt_project.warehouse import connect, table_exists
 # times, dlt's row ids, and where a model artifact was written. Left out of every checksum.
 VOLATILE_COLUMNS = frozenset({
     "run_id", "created_at", "_dlt_load_id", "_dlt_id", "loaded_at", "loaded_at_id", "inserted_at",
-    "rejected_at", "last_rejected_at", "trained_at", "artifact_path",
+    "rejected_at", "last_rejected_at", "resolved_at", "trained_at", "artifact_path",
 })
 # Append-only logs of the runs themselves (and every nba_monitoring view, which reads them): never compared.
 RUN_LOG_TABLES = frozenset({
@@ -251,7 +253,7 @@ def run_dates(settings: Settings, dates: Sequence[date], todo: Sequence[date], *
                           _run_message(result))
             batch.runs.append(run)
             if not run.ok:
-                console.print(f"{title}: {_label(chunk)} [red]FAILED[/] (run {run.run_id}): {run.message}")
+                console.print(f"{title}: {_label(chunk)} [red]FAILED[/] (run {run.run_id}): {escape(run.message)}")
                 batch.not_attempted = [d for c in chunks[i + 1:] for d in c]
                 break
             progress.advance(task, len(chunk))
@@ -466,7 +468,7 @@ def heal(settings: Settings, start: date | None = None, end: date | None = None,
 
 
 # -- replay -------------------------------------------------------------------------------------------------
-class ReplayError(RuntimeError):
+class ReplayError(UserError, RuntimeError):
     pass
 
 
@@ -516,11 +518,12 @@ def reset_target(settings: Settings) -> None:
 
 def replay(settings: Settings, day: date, *, verbose: bool = False, console: Console | None = None) -> ReplayResult:
     """Rebuild the `test` target from ``settings``' landing area for ``replay_dates`` (one range run, its
-    feeds written under <exports>/replay/), then diff ``day``'s rows of every table against dev."""
+    feeds written to the test target's exports_test/), then diff ``day``'s rows of every table against dev."""
     console = console or Console(stderr=True, soft_wrap=True)
     if settings.target != "dev":
         raise ReplayError(f"replay diffs the test target against dev, not {settings.target}")
-    test = replace(settings, target="test", exports_dir=settings.exports_dir / "replay")
+    test = replace(settings, target="test", exports_dir=target_folder(settings.exports_dir, "test"),
+                   reports_dir=target_folder(settings.reports_dir, "test"))  # the test target's own folders
     if not settings.duckdb_path.exists():
         raise ReplayError(f"no dev warehouse at {settings.duckdb_path}: nothing to compare with")
     dates = replay_dates(settings, day)

@@ -11,6 +11,8 @@ import fcntl
 import json
 import os
 import secrets
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,22 +21,34 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
-from dbt_project import history
+from dbt_project import history, progress
 from dbt_project.dbt_invoker import BuildOutcome, Dbt
-from dbt_project.export import export_feeds
+from dbt_project.errors import BusyError, Interrupted, NoDataError
+from dbt_project.export import (
+    build_feeds,
+    check_exportable,
+    check_exports_owner,
+    published_predictions,
+    write_feeds,
+)
+from dbt_project.freshness import check_freshness, deployment_disabled, describe
 from dbt_project.gates import precompute_circuit_breaker
 from dbt_project.history import PHASE_NAMES, PhaseRecord
 from dbt_project.settings import Settings
 from dbt_project.timeouts import PhaseTimeout, deadline
 from dbt_project.warehouse import shared_connection
+from ingestion.landing import LandingArea
+from ingestion.pipeline import has_games
 
 ALL_PHASES = (1, 2, 3, 4, 5, 6)
-STATUS_COLOURS = {"success": "green", "degraded": "yellow", "failed": "red", "skipped": "yellow"}
+STATUS_COLOURS = {"success": "green", "degraded": "yellow", "failed": "red", "skipped": "yellow",
+                  "interrupted": "red"}
 _SHARED_LOCKS: set[str] = set()  # locks held with run_lock(..., share=True): runs inside the block reuse them
 
 
-class RunLockedError(RuntimeError):
+class RunLockedError(BusyError, RuntimeError):
     pass
 
 
@@ -55,6 +69,7 @@ class RunResult:
     seconds: float = 0.0
     stale_sources: list[dict[str, Any]] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
+    interrupted: str | None = None  # the signal that stopped the run (SIGINT, SIGTERM)
 
     @property
     def ok(self) -> bool:
@@ -80,7 +95,7 @@ def run_lock(settings: Settings, share: bool = False) -> Iterator[None]:
     (backfill, heal, replay) the lock is held across several runs of this process: they run inside it instead
     of refusing, and no other run can slip in between them."""
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.warehouse_dir / f".nba-props-{settings.target}.lock"
+    path = progress.lock_path(settings)
     key = str(path.resolve())
     if key in _SHARED_LOCKS:
         yield
@@ -106,6 +121,41 @@ def run_lock(settings: Settings, share: bool = False) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def span(dates: Sequence[date], limit: int = 4) -> str:
+    """Dates for a message: '2025-10-21', '2025-10-21, 2025-10-23' or '2025-10-21..2025-11-02 (9 dates)'."""
+    days = sorted(dates)
+    if len(days) <= limit:
+        return ", ".join(d.isoformat() for d in days)
+    return f"{days[0]}..{days[-1]} ({len(days)} dates)"
+
+
+@dataclass
+class InterruptFlag:
+    signal: str | None = None  # SIGINT / SIGTERM once one arrived during the run
+
+
+@contextmanager
+def interrupt_guard() -> Iterator[InterruptFlag]:
+    """Ctrl-C (SIGINT) or SIGTERM during a run: remembered, then raised as KeyboardInterrupt as Python does.
+    dbt swallows the interrupt and returns a failed build; the flag tells the runner the phase was interrupted,
+    not failed by its gate. Signal handlers exist only in the main thread; elsewhere nothing is installed."""
+    flag = InterruptFlag()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def handler(signum: int, _frame: Any) -> None:
+        flag.signal = signal.Signals(signum).name
+        raise KeyboardInterrupt(flag.signal)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield flag
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
 def _describe_failure(outcome: BuildOutcome) -> str:
     if outcome.failed_nodes:
         parts = [
@@ -129,7 +179,13 @@ class PipelineRunner:
         result = load_landing(self.settings, dates)
         history.record_dlt_load(self.settings, self.run_id, result.summary(), _now())
         total = sum(result.rows.values())
+        without = self.dates_without_data(LandingArea(self.settings.landing_dir), dates)
+        if len(without) == len(dates):  # e.g. nothing mirrored from object storage for these dates
+            raise NoDataError(f"no data for {span(dates)}: no landing files or no games scheduled "
+                              f"({', '.join(sorted(set(without.values())))})")
         message = f"loaded {total} rows into {self.settings.schema('nba_raw')}"
+        if without:
+            message += f"; no games on {span(list(without))}"
         details = {**result.summary(), "python_seconds": round(result.seconds, 3)}
         if result.dropped_packages:
             message += (f"; dropped {len(result.dropped_packages)} load package(s) an interrupted load left "
@@ -141,6 +197,9 @@ class PipelineRunner:
                 f"; {quarantined} quarantined in {self.settings.schema('nba_raw')}.rejected_rows "
                 f"({', '.join(f'{k} {v}' for k, v in result.rejected.items())}), e.g. {result.rejected_examples[0]}"
             )
+            details["status"] = "degraded"
+        if result.notes:
+            message += "; " + "; ".join(result.notes)
             details["status"] = "degraded"
         if result.missing_injury_reports:
             # a soft dependency: predictions go on without that day's injury statuses, the run says so
@@ -232,24 +291,105 @@ class PipelineRunner:
         if not outcome.success:
             raise GateClosed(outcome)
         started = time.perf_counter()
+        paths: list[str] = []
+        no_games, no_predictions, unpublished = [], [], []
+        system = None
         with shared_connection(self.settings):  # one connection for every feed of every date (DuckDB targets)
-            paths = [path for d in dates for path in export_feeds(self.settings, d, self.run_id)]
-        return f"exported {len(paths)} feeds for {len(dates)} date(s)", {
+            for d in dates:
+                documents = build_feeds(self.settings, d, self.run_id)
+                try:
+                    check_exportable(self.settings, d, documents, require_predictions=False)
+                except NoDataError:  # no games that date: nothing to publish, and no empty feeds written
+                    no_games.append(d)
+                    continue
+                system = documents["tonight"].get("system")
+                if not documents["predictions"]["count"]:
+                    no_predictions.append(d)
+                elif not published_predictions(documents):
+                    unpublished.append(d)
+                paths += write_feeds(self.settings, d, documents)
+        if not paths:
+            raise NoDataError(f"no data for {span(dates)}: no games scheduled; no feeds written")
+        message = f"exported {len(paths)} feeds for {len(dates) - len(no_games)} date(s)"
+        details: dict[str, Any] = {
             "exports": len(paths), "first": paths[:1], "python_seconds": round(time.perf_counter() - started, 3),
-            "dbt": outcome.summary()
+            "dbt": outcome.summary(), "no_games": [d.isoformat() for d in no_games],
+            "no_predictions": [d.isoformat() for d in no_predictions],
+            "published_system_empty": [d.isoformat() for d in unpublished],
         }
+        if no_games:
+            message += f"; no games on {span(no_games)} (nothing to publish)"
+        if no_predictions or unpublished:
+            # an empty slate in the feeds is not an output: the run says so (degraded) and what it needs
+            details["status"] = "degraded"
+            if no_predictions:
+                message += f"; no predictions for {span(no_predictions)}: feeds carry games only"
+            if unpublished:
+                message += f"; the published system {system} predicted nothing for {span(unpublished)}"
+            message += (" (the models need earlier games: load the season from its first day, and the season "
+                        "before, e.g. nba-props landing from-parquet --season 2024-25 --season 2025-26)")
+        return message, details
 
     # -- orchestration ------------------------------------------------------------------------------------
     def run(self, dates: list[date], phases: Sequence[int] = ALL_PHASES, allow_degraded: bool = False) -> RunResult:
         """Run ``phases`` (default all, in order) for ``dates``. Phases not selected are not recorded."""
         if not phases or set(phases) - set(ALL_PHASES):
             raise ValueError(f"phases must be a non-empty subset of {ALL_PHASES}, not {phases}")
+        self.settings.duckdb_path  # noqa: B018 - a BigQuery target is refused (UsageError) before anything runs
+        if 6 in phases:
+            check_exports_owner(self.settings)  # another target's exports folder: refused before anything runs
         with run_lock(self.settings):
+            if 1 in phases:
+                self._refuse_without_data(dates)  # nothing recorded for dates without data
+                deployment_disabled(self.settings, self.dbt.parse())  # an unknown source name: refused now
             self._phases = tuple(sorted(set(phases)))
             self.allow_degraded = allow_degraded
-            result = self._run(dates)
+            with interrupt_guard() as self._interrupt:
+                try:
+                    result = self._run(dates)
+                except KeyboardInterrupt as exc:  # between phases (recording, freshness): close what is open
+                    if isinstance(exc, PhaseTimeout) or not hasattr(self, "run_id"):
+                        raise
+                    history.close_open_phases(self.settings, self.run_id, "interrupted",
+                                              "not finished: the run was interrupted")
+                    raise Interrupted(f"run {self.run_id} interrupted; its open phases are recorded as "
+                                      "interrupted") from None
+        if result.interrupted:  # the user stopped it: recorded, not alerted
+            where = next(p.phase for p in result.phases if p.status == "interrupted")
+            raise Interrupted(f"run {result.run_id} interrupted ({result.interrupted}) in phase {where}; its open "
+                              "phases are recorded as interrupted (nba-props heal or backfill finishes the dates)")
         self._alert(result)  # after the lock: a slow alert channel never holds up the next run
         return result
+
+    def _refuse_without_data(self, dates: list[date]) -> None:
+        """A run over dates the landing area has nothing for (no files, or no games scheduled) is refused
+        before anything is recorded: it would otherwise 'succeed' with six empty feeds. Ranges that include
+        days without games run as usual (phase 1 names those days). Replays from object storage are checked
+        after the mirror, in phase 1."""
+        landing = LandingArea(self.settings.landing_dir)
+        if self.settings.landing_url or not landing.root.is_dir():
+            return  # a missing landing folder fails phase 1 with its own message
+        without = self.dates_without_data(landing, dates)
+        if len(without) < len(dates):
+            return
+        if all(why == "no files" for why in without.values()):
+            raise NoDataError(f"no data for {span(dates)}: the landing area {landing.root} has no files for "
+                              f"{'that date' if len(dates) == 1 else 'any of these dates'} (fetch them first: "
+                              "nba-props landing fetch, or pass --landing-dir)")
+        raise NoDataError(f"no data for {span(dates)}: no games scheduled in the landing area {landing.root}")
+
+    @staticmethod
+    def dates_without_data(landing: LandingArea, dates: Sequence[date]) -> dict[date, str]:
+        """The dates with no landing files of any source ('no files') or no scheduled games ('no games')."""
+        sources = [p.name for p in landing.root.iterdir() if p.is_dir()] if landing.root.is_dir() else []
+        without: dict[date, str] = {}
+        for day in dates:
+            folders = [landing.day_dir(source, day) for source in sources]
+            if not any(f.is_dir() and any(f.iterdir()) for f in folders):
+                without[day] = "no files"
+            elif not has_games(landing, day):
+                without[day] = "no games"
+        return without
 
     def _alert(self, result: RunResult) -> None:
         """Gate failures, failed phases, degraded runs and stale sources go to the configured channels (Slack,
@@ -264,31 +404,10 @@ class PipelineRunner:
             result.alerts.append({"kind": alert.kind, "title": alert.title, "delivered": sent.delivered,
                                   "configured": sent.configured})
             if sent.configured and not sent.delivered:
-                self.console.print(f"  [yellow]alert not delivered[/]: {alert.kind}: {alert.title}")
+                self.console.print(f"  [yellow]alert not delivered[/]: {escape(f'{alert.kind}: {alert.title}')}")
 
     def _stale_sources(self) -> list[dict[str, Any]]:
-        """`dbt source freshness` (in-process) after a load: sources past their warn/error age. Every checked
-        source goes to nba_monitoring.source_freshness (what `nba-props status` shows)."""
-        try:
-            with deadline(self.settings.phase_timeout_seconds or None, "source freshness",
-                          self.settings.phase_timeout_grace_seconds) as watch:
-                res = self.dbt.invoke(["source", "freshness", "--output",
-                                       str(self.settings.dbt_target_path / "sources.json")])
-            if watch.expired:
-                raise PhaseTimeout(watch.message)
-        except (Exception, PhaseTimeout) as exc:  # freshness is advisory; its failure is reported, never fatal
-            self.console.print(f"  [yellow]source freshness not checked[/]: {exc}")
-            return []
-        checked = []
-        for r in (getattr(res.result, "results", None) or []):
-            status = str(getattr(r, "status", ""))
-            if getattr(r, "max_loaded_at", None) is not None:
-                checked.append({
-                    "source": r.node.source_name, "table": r.node.name, "max_loaded_at": str(r.max_loaded_at),
-                    "age_hours": round(float(r.age) / 3600, 1), "status": status,  # age: seconds
-                })
-        history.record_source_freshness(self.settings, self.run_id, _now(), checked)
-        return [c for c in checked if c["status"] in ("warn", "error")]
+        return check_freshness(self.settings, self.dbt, self.run_id, self.console)
 
     def _run(self, dates: list[date]) -> RunResult:
         self.run_id = new_run_id()
@@ -307,18 +426,22 @@ class PipelineRunner:
         }
         label = f"{dates[0]}" if len(dates) == 1 else f"{dates[0]}..{dates[-1]} ({len(dates)} dates)"
         self.console.print(f"[bold]nba-props run[/] {self.run_id} target={self.settings.target} dates={label}")
+        self._progress = {"run_id": self.run_id, "pid": os.getpid(), "target": self.settings.target,
+                          "dates": label, "started_at": _now().isoformat(timespec="seconds"), "phases": {}}
         # every selected phase is recorded 'running' first and replaced by its outcome: a run killed part way
         # leaves 'running' rows, so its dates never look complete (nba-props backfill / heal rerun them)
         for phase in self._phases:
-            history.record(self.settings, PhaseRecord(self.run_id, phase, "running", _now(), _now(),
-                                                      "started; not finished (yet)", {}), dates)
+            self._record(PhaseRecord(self.run_id, phase, "running", _now(), _now(), "started; not finished (yet)",
+                                     {}), dates)
         blocked_by: int | None = None
         blocked_why = "failed its gate"
         for phase, body in bodies.items():
             if phase not in self._phases:
                 continue
             t0, began = time.perf_counter(), _now()
-            if blocked_by is not None:
+            if result.interrupted:
+                status, message, details = "interrupted", f"not run: the run was interrupted in phase {blocked_by}", {}
+            elif blocked_by is not None:
                 status, message, details = "skipped", f"not run: phase {blocked_by} {blocked_why}", {}
             else:
                 limit = self.settings.phase_timeout(phase)
@@ -340,6 +463,8 @@ class PipelineRunner:
                     status, details = "failed", {"timeout_seconds": limit}
                     message = str(timeout)
                     blocked_by, blocked_why = phase, "exceeded its time limit"
+                except KeyboardInterrupt:  # Ctrl-C / SIGTERM (PhaseTimeout, a subclass, is handled above)
+                    status, details, message = "interrupted", {}, f"phase {phase} interrupted"
                 except PredictRefused as refused:
                     status, details, message = "failed", {"gate_closed": refused.closed}, str(refused)
                     blocked_by = phase
@@ -351,19 +476,26 @@ class PipelineRunner:
                     status, details = "failed", {"error": repr(exc)}
                     message = f"phase {phase} failed: {exc}"
                     blocked_by = phase
+                if self._interrupt.signal and status != "interrupted":  # dbt swallowed it: not a gate failure
+                    status, details, message = "interrupted", {}, f"phase {phase} interrupted"
+                if status == "interrupted":
+                    result.interrupted, blocked_by = self._interrupt.signal or "SIGINT", phase
+                    message += f" ({result.interrupted})"
             seconds = time.perf_counter() - t0
             record = PhaseRecord(self.run_id, phase, status, began, _now(), message, details)
-            history.record(self.settings, record, dates)
+            self._record(record, dates)
             result.phases.append(PhaseResult(phase, status, seconds, message, details))
             colour = STATUS_COLOURS.get(status, "white")
             self.console.print(
-                f"  phase {phase} {PHASE_NAMES[phase]:<11} [{colour}]{status:<8}[/] {seconds:6.1f}s  {message}"
+                f"  phase {phase} {PHASE_NAMES[phase]:<11} [{colour}]{status:<8}[/] {seconds:6.1f}s  {escape(message)}"
             )
+        if result.interrupted:
+            result.seconds = time.perf_counter() - started
+            return result
         if 1 in self._phases and not any(p.phase == 1 and p.status == "failed" for p in result.phases):
             result.stale_sources = self._stale_sources()
             for src in result.stale_sources:
-                self.console.print(f"  [yellow]stale source[/] {src['source']}.{src['table']}: last load "
-                                   f"{src['age_hours']} h ago ({src['status']})")
+                self.console.print(f"  [yellow]stale source[/] {escape(describe(src))}")
         selector = self._monitoring_selector()
         try:
             with deadline(self.settings.phase_timeout_seconds or None, "monitoring build",
@@ -374,10 +506,20 @@ class PipelineRunner:
         if watch.expired and monitoring.success:
             monitoring = BuildOutcome(selector, False, monitoring.seconds, error=watch.message)
         if not monitoring.success:
-            self.console.print(f"  [red]monitoring views failed[/]: {_describe_failure(monitoring)}")
+            self.console.print(f"  [red]monitoring views failed[/]: {escape(_describe_failure(monitoring))}")
             result.phases.append(PhaseResult(0, "failed", monitoring.seconds, _describe_failure(monitoring)))
+        progress.write_snapshot(self.settings, history.status(self.settings))  # what `status` shows while locked
         result.seconds = time.perf_counter() - started
         return result
+
+    def _record(self, record: PhaseRecord, dates: list[date]) -> None:
+        """Run history, and the progress file `nba-props status` reads while this run holds the warehouse."""
+        history.record(self.settings, record, dates)
+        self._progress["phases"][str(record.phase)] = {
+            "name": PHASE_NAMES[record.phase], "status": record.status, "message": record.message,
+            "seconds": round(record.seconds, 1), "finished_at": record.finished_at.isoformat(timespec="seconds"),
+        }
+        progress.write_progress(self.settings, self._progress)
 
     def _abandon_recorder(self, phase: int, began: datetime, dates: list[date]) -> Callable[[str], None]:
         """The hard backstop's last act (dbt_project/timeouts.py): record the stuck phase as failed and the

@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dbt_project.errors import UsageError
+
 PROJECT_DIR = Path(os.environ.get("NBA_PROPS_PROJECT_DIR", Path(__file__).resolve().parents[1]))
 DUCKDB_TARGETS = {"dev": "nba_props.duckdb", "test": "nba_props_test.duckdb", "eval": "nba_props_eval.duckdb"}
 # BigQuery: prod (a GCP project) and bq_emulator (the offline emulator, README "BigQuery"; dbt and phase 1 only)
@@ -54,14 +56,22 @@ def _phase_timeout_overrides() -> tuple[tuple[int, float], ...]:
     )
 
 
+def target_folder(base: Path, target: str) -> Path:
+    """The output folder of ``target`` derived from dev's: dev's own, or ``<base>_<target>`` beside it."""
+    return base if target == "dev" else base.with_name(f"{base.name}_{target}")
+
+
 @dataclass(frozen=True)
 class Settings:
     target: str = "dev"
     project_dir: Path = PROJECT_DIR
     warehouse_dir: Path = field(default_factory=lambda: _env_path("NBA_PROPS_WAREHOUSE_DIR", PROJECT_DIR / "warehouse"))
     landing_dir: Path = field(default_factory=lambda: _env_path("NBA_PROPS_LANDING_DIR", PROJECT_DIR / "landing"))
-    exports_dir: Path = field(default_factory=lambda: _env_path("NBA_PROPS_EXPORTS_DIR", PROJECT_DIR / "exports"))
-    reports_dir: Path = field(default_factory=lambda: _env_path("NBA_PROPS_REPORTS_DIR", PROJECT_DIR / "reports"))
+    # each target owns its output folders: dev writes exports/ and reports/, any other target exports_<target>/
+    # and reports_<target>/ beside them (None: that default; a folder given explicitly is used as it is, and
+    # dbt_project/export.py refuses one that another target's marker claims)
+    exports_dir: Path = None  # type: ignore[assignment]
+    reports_dir: Path = None  # type: ignore[assignment]
     # replay from object storage: mirrored into landing_dir before each load (ingestion/remote.py)
     landing_url: str | None = field(default_factory=lambda: os.environ.get("NBA_PROPS_LANDING_URL") or None)
     # publish the feeds to object storage (gs://bucket/prefix, any fsspec URL) instead of exports_dir
@@ -77,6 +87,12 @@ class Settings:
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
             raise ValueError(f"unknown target {self.target!r}: choose one of {', '.join(TARGETS)}")
+        if self.exports_dir is None:
+            base = _env_path("NBA_PROPS_EXPORTS_DIR", PROJECT_DIR / "exports")
+            object.__setattr__(self, "exports_dir", target_folder(base, self.target))
+        if self.reports_dir is None:
+            base = _env_path("NBA_PROPS_REPORTS_DIR", PROJECT_DIR / "reports")
+            object.__setattr__(self, "reports_dir", target_folder(base, self.target))
 
     @classmethod
     def from_env(cls, target: str | None = None, **overrides: Path | None) -> Settings:
@@ -110,7 +126,11 @@ class Settings:
     @property
     def duckdb_path(self) -> Path:
         if not self.is_duckdb:
-            raise RuntimeError(f"target {self.target!r} is not a DuckDB target")
+            raise UsageError(
+                f"target {self.target} is BigQuery: this command runs on the DuckDB targets "
+                f"({', '.join(DUCKDB_TARGETS)}) for now; on BigQuery use dbt (dbt build --selector phaseN "
+                f"--target {self.target})"
+            )
         return self.warehouse_dir / DUCKDB_TARGETS[self.target]
 
     @property

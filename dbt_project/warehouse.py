@@ -11,11 +11,12 @@ from contextlib import contextmanager
 
 import duckdb
 
+from dbt_project.errors import BusyError, FileSystemError
 from dbt_project.settings import Settings
 
 
-class WarehouseError(RuntimeError):
-    pass
+class WarehouseError(BusyError, RuntimeError):
+    """The DuckDB file is held by another process (DuckDB admits one writer)."""
 
 
 _SHARED: dict[str, duckdb.DuckDBPyConnection] = {}
@@ -43,15 +44,13 @@ def connect(settings: Settings, read_only: bool = False) -> Iterator[duckdb.Duck
     if settings.is_duckdb and str(settings.duckdb_path) in _SHARED:
         yield _SHARED[str(settings.duckdb_path)]
         return
-    if not settings.is_duckdb:
-        raise WarehouseError(
-            f"the Python steps run on the DuckDB targets (dev, test); target {settings.target!r} "
-            "is dbt-only for now"
-        )
+    path = settings.duckdb_path  # a BigQuery target: UsageError, naming what to run instead
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(settings.duckdb_path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():  # not another process: a folder or file that cannot be opened
+            raise FileSystemError(f"cannot open {settings.duckdb_path}: {exc}") from exc
         raise WarehouseError(
             f"cannot open {settings.duckdb_path}: {exc}. Another nba-props or dbt process may be writing "
             "to it (DuckDB allows one writer); wait for it to finish."

@@ -13,11 +13,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dbt_project.errors import UserError
+
 if TYPE_CHECKING:
     from ingestion.quarantine import Quarantine
 
 
-class LandingError(RuntimeError):
+class LandingError(UserError, RuntimeError):
     """A landing file or folder that cannot be read; the message names the path."""
 
 
@@ -46,7 +48,8 @@ class LandingArea:
 
         A missing day folder is an empty day (no games, feed down): it yields nothing. A file that is not
         valid JSON raises LandingError naming it, or, given a quarantine, is quarantined whole (its raw text
-        kept) and skipped so that the other files still load.
+        kept) and skipped so that the other files still load; the files read are told to the quarantine
+        (``Quarantine.read``: a file read with nothing rejected resolves its earlier entries).
         """
         folder = self.day_dir(source, day)
         if not folder.is_dir():
@@ -60,6 +63,8 @@ class LandingArea:
                     raise
                 quarantine.reject_file(resource or source, relative, str(exc), path)
                 continue
+            if quarantine is not None:
+                quarantine.read(relative)
             yield LandingFile(path, relative, payload)
 
     def manifest(self) -> dict[str, Any]:

@@ -1,19 +1,21 @@
 """Phase 1 entry point: run the dlt sources for a set of dates into nba_raw.
 
 Replay mode reads the landing area (docs/landing-format.md). Every resource merges on its primary key, so
-loading the same dates again leaves nba_raw unchanged.
+loading the same dates again leaves nba_raw unchanged; an incomplete delivery (a file or row quarantined) never
+replaces rows already loaded (ingestion/quarantine.py: Quarantine.hold_back) and the load says what it withheld.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import dlt
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
 from dbt_project.settings import Settings
 from ingestion.balldontlie import balldontlie_source
@@ -22,7 +24,7 @@ from ingestion.bref import bref_source
 from ingestion.landing import LandingArea, LandingError, read_json
 from ingestion.nbacom import nbacom_source
 from ingestion.odds_api import odds_api_source
-from ingestion.quarantine import Quarantine, rejected_rows_resource
+from ingestion.quarantine import REJECTED_TABLE, LoadedKeys, Quarantine, rejected_rows_resource, resolutions
 from ingestion.remote import sync_landing
 
 PIPELINE_NAME = "nba_props_replay"
@@ -38,6 +40,8 @@ class LoadResult:
     seconds: float = 0.0
     missing_injury_reports: list[str] = field(default_factory=list)  # dates with games but no report
     dropped_packages: list[str] = field(default_factory=list)  # left by an interrupted load, extracted again
+    # sentences for the phase-1 message, each one making the phase degraded (e.g. a partial delivery withheld)
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> dict:
         return {
@@ -49,10 +53,11 @@ class LoadResult:
             "seconds": round(self.seconds, 3),
             "missing_injury_reports": self.missing_injury_reports,
             "dropped_packages": self.dropped_packages,
+            "notes": self.notes,
         }
 
 
-def _has_games(landing: LandingArea, day: date) -> bool:
+def has_games(landing: LandingArea, day: date) -> bool:
     """The landing area schedules games on ``day`` (NBA.com scoreboard or BallDontLie games)."""
     for source, name, key in (("nbacom", "scoreboard.json", "scoreboard"), ("balldontlie", "games.json", "data")):
         path = landing.day_dir(source, day) / name
@@ -77,7 +82,7 @@ def missing_injury_reports(landing: LandingArea, dates: Sequence[date]) -> list[
         return []
     return [
         day for day in dates
-        if not (landing.day_dir("nbacom", day) / "injury_report.json").is_file() and _has_games(landing, day)
+        if not (landing.day_dir("nbacom", day) / "injury_report.json").is_file() and has_games(landing, day)
     ]
 
 
@@ -149,6 +154,44 @@ def drop_interrupted_packages(pipeline: dlt.Pipeline) -> list[str]:
     return pending
 
 
+def loaded_keys(pipeline: dlt.Pipeline) -> LoadedKeys:
+    """(table, column, values) -> the values that ``column`` of nba_raw's ``table`` already holds (none while
+    the table does not exist): what an incomplete delivery must not replace (Quarantine.hold_back)."""
+
+    def loaded(table: str, column: str, values: Collection[object]) -> set[object]:
+        if not values:
+            return set()
+        with pipeline.sql_client() as client:
+            # names escaped by dlt's client, every value a bound parameter
+            name, col = client.make_qualified_table_name(table), client.escape_column_name(column)
+            marks = ", ".join(["%s"] * len(values))
+            try:
+                rows = client.execute_sql(f"select distinct {col} from {name} where {col} in ({marks})",  # noqa: S608
+                                          *sorted(values))
+            except DatabaseUndefinedRelation:
+                return set()
+        return {row[0] for row in rows or []}
+
+    return loaded
+
+
+def open_rejections(pipeline: dlt.Pipeline) -> list[dict[str, object]]:
+    """The entries of nba_raw.rejected_rows not resolved yet (all of them in a table written before
+    ``resolved_at`` existed); none before the table exists."""
+    columns = ("resource", "source_file", "locator", "field", "reason", "payload", "rejected_at")
+    with pipeline.destination_client() as job_client:
+        exists, stored = job_client.get_storage_table(REJECTED_TABLE)
+        if not exists:
+            return []
+        client = job_client.sql_client
+        names = ", ".join(client.escape_column_name(c) for c in columns)  # escaped by dlt's client
+        query = f"select {names} from {client.make_qualified_table_name(REJECTED_TABLE)}"  # noqa: S608
+        if "resolved_at" in stored:
+            query += f" where {client.escape_column_name('resolved_at')} is null"
+        rows = client.execute_sql(query)
+    return [dict(zip(columns, row, strict=True)) for row in rows or []]
+
+
 def load_landing(settings: Settings, dates: Sequence[date], landing_dir: os.PathLike | None = None) -> LoadResult:
     """Load the landing files of `dates` into nba_raw; rows failing validation go to nba_raw.rejected_rows.
 
@@ -164,7 +207,7 @@ def load_landing(settings: Settings, dates: Sequence[date], landing_dir: os.Path
     started = time.perf_counter()
     pipeline = make_pipeline(settings)
     dropped = drop_interrupted_packages(pipeline)
-    quarantine = Quarantine()
+    quarantine = Quarantine(loaded_keys=loaded_keys(pipeline))
     sources = [
         balldontlie_source(landing, days, quarantine),
         odds_api_source(landing, days, quarantine),
@@ -186,9 +229,11 @@ def load_landing(settings: Settings, dates: Sequence[date], landing_dir: os.Path
         for table, count in (normalize.row_counts if normalize else {}).items()
         if not table.startswith("_dlt")
     }
-    # after the good rows: a quarantine entry is written only once its file's good rows are in
-    rejected_rows = rejected_rows_resource(quarantine)
-    if settings.target == "bq_emulator" and not quarantine.rows:
+    # after the good rows: a quarantine entry is written only once its file's good rows are in; the open
+    # entries of files that loaded cleanly this time are resolved (kept as history)
+    resolved = resolutions(quarantine, open_rejections(pipeline), datetime.now(timezone.utc))
+    rejected_rows = rejected_rows_resource(quarantine, resolved)
+    if settings.target == "bq_emulator" and not quarantine.rows and not resolved:
         # the empty table is materialized from an empty load file: the emulator never completes a zero-byte
         # upload (BigQuery does), a parquet file with no rows has a schema and a footer
         rejected_rows.apply_hints(file_format="parquet")
@@ -197,6 +242,7 @@ def load_landing(settings: Settings, dates: Sequence[date], landing_dir: os.Path
     result.load_ids += list(rejected.loads_ids)
     result.rejected = quarantine.counts()
     result.rejected_examples = quarantine.examples()
+    result.notes += quarantine.notes
     result.missing_injury_reports = [d.isoformat() for d in missing_injury_reports(landing, days)]
     result.seconds = time.perf_counter() - started
     return result

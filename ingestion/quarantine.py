@@ -5,6 +5,13 @@ Every source validates each row before yielding it. A rejected row goes to `nba_
 for all resources) with its resource, landing file, position in the file, the offending field, the reason
 and the whole original payload as JSON. The good rows of the same file load as usual. Loading the same file
 again merges on (resource, source_file, locator, field), so quarantined rows are never duplicated.
+
+An incomplete delivery never replaces rows already loaded (``Quarantine.hold_back``): a resource that merges on
+a merge key (reloading a key value replaces all of its rows: box scores per game, the injury report per date)
+withholds the key values already in nba_raw that a rejection may concern, and says so in a note.
+
+An entry is open until its file loads cleanly (read, nothing rejected, nothing withheld): it is then resolved,
+kept as history with ``resolved_at`` set; rejected again, it is open again (``resolved_at`` null).
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -23,6 +30,10 @@ import dlt
 from ingestion.teams import team_codes, team_names
 
 REJECTED_TABLE = "rejected_rows"
+KEY = ("resource", "source_file", "locator", "field")  # one entry per key: rejected_rows merges on it
+FILE_LOCATOR = "file"  # the locator of a whole file held back
+# (table, column, values) -> the values the column already holds in nba_raw (ingestion/pipeline.py: loaded_keys)
+LoadedKeys = Callable[[str, str, Collection[Any]], set[Any]]
 MMSS = re.compile(r"^\d{1,3}(:\d{2})?$")
 
 
@@ -37,9 +48,14 @@ class Invalid(ValueError):
 
 @dataclass
 class Quarantine:
-    """Collects the rows rejected during one load; loaded afterwards as the `rejected_rows` resource."""
+    """Collects the rows rejected during one load; loaded afterwards as the `rejected_rows` resource. Also keeps
+    which files were read and which had rows withheld (``clean_files``) and the notes on what was withheld."""
 
     rows: list[dict[str, Any]] = field(default_factory=list)
+    loaded_keys: LoadedKeys | None = None  # None: nothing is known of nba_raw, nothing is withheld
+    notes: list[str] = field(default_factory=list)
+    read_files: set[str] = field(default_factory=set)
+    withheld_files: set[str] = field(default_factory=set)
 
     def reject(self, resource: str, source_file: str, locator: str, error: Invalid, payload: Any) -> None:
         self.rows.append(
@@ -54,6 +70,7 @@ class Quarantine:
                 if isinstance(payload, str)
                 else json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False),
                 "rejected_at": datetime.now(timezone.utc),
+                "resolved_at": None,  # open (again, if the entry was resolved before)
             }
         )
 
@@ -65,7 +82,55 @@ class Quarantine:
                 raw = path.read_text(encoding="utf-8", errors="replace")[:65536]
             except OSError:
                 raw = ""
-        self.reject(resource, source_file, "file", Invalid("(file)", reason), raw)
+        self.reject(resource, source_file, FILE_LOCATOR, Invalid("(file)", reason), raw)
+
+    def read(self, source_file: str) -> None:
+        """A landing file was read (parsed); it loads cleanly unless something of it is rejected or withheld."""
+        self.read_files.add(source_file)
+
+    def since(self, mark: int, resource: str) -> list[dict[str, Any]]:
+        """The entries of ``resource`` rejected after ``mark`` (``len(quarantine.rows)`` taken earlier)."""
+        return [r for r in self.rows[mark:] if r["resource"] == resource]
+
+    def clean_files(self) -> set[str]:
+        """Files read in this load with nothing rejected and nothing withheld: their open entries resolve."""
+        return self.read_files - {r["source_file"] for r in self.rows} - self.withheld_files
+
+    def hold_back(
+        self,
+        source: str,
+        resource: str,
+        day: date,
+        rows: Sequence[dict[str, Any]],
+        key: str,
+        rejected: Sequence[dict[str, Any]],
+        affected: Iterable[Any] | None,
+        unit: str,
+    ) -> list[dict[str, Any]]:
+        """The rows of one day's delivery of a resource that merges on the merge key ``key`` (loading a key
+        value replaces all of its rows), minus those that would replace rows already in nba_raw with an
+        incomplete delivery: ``rejected`` are the day's entries of the resource; ``affected`` the key values
+        they concern (None: any key value of the day, e.g. a page held back whole, whose rows are unknown).
+        Key values not yet in nba_raw load (there is nothing to lose; the next clean load replaces them
+        whole). The withheld rows' files stay unresolved and a note names the files and what was kept."""
+        if not rejected or not rows:
+            return list(rows)
+        delivered = {r[key] for r in rows}
+        candidates = delivered if affected is None else delivered & set(affected)
+        loaded = self.loaded_keys(resource, key, candidates) if candidates and self.loaded_keys else set()
+        if not loaded:
+            return list(rows)
+        kept = [r for r in rows if r[key] not in loaded]
+        self.withheld_files.update(r["_source_file"] for r in rows if r[key] in loaded)
+        names = {r["source_file"].rsplit("/", 1)[-1]: r["locator"] == FILE_LOCATOR for r in rejected}
+        whole = sorted(name for name, is_file in names.items() if is_file)
+        why = f"{', '.join(whole)} quarantined" if whole else f"rows of {', '.join(sorted(names))} quarantined"
+        self.notes.append(
+            f"{source} {resource} of {day.isoformat()} withheld for {len(loaded)} {unit}(s) already loaded "
+            f"({', '.join(str(v) for v in sorted(loaded))}): {why}; nba_raw keeps their previous rows "
+            f"(fix the file and rerun)"
+        )
+        return kept
 
     def counts(self) -> dict[str, int]:
         return dict(sorted(Counter(r["resource"] for r in self.rows).items()))
@@ -84,10 +149,19 @@ class Quarantine:
             return None
 
 
-def rejected_rows_resource(quarantine: Quarantine) -> Any:
+def resolutions(quarantine: Quarantine, open_entries: Iterable[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """The open entries (``resolved_at`` null in nba_raw) whose file loaded cleanly in this load, resolved at
+    ``now``: merged back over themselves, kept as history."""
+    clean = quarantine.clean_files()
+    return [{**entry, "resolved_at": now} for entry in open_entries if entry["source_file"] in clean]
+
+
+def rejected_rows_resource(quarantine: Quarantine, resolved: Sequence[dict[str, Any]] = ()) -> Any:
+    """This load's rejections (open) and the earlier entries it resolved (``resolutions``)."""
+
     @dlt.resource(
         name=REJECTED_TABLE,
-        primary_key=("resource", "source_file", "locator", "field"),
+        primary_key=KEY,
         write_disposition="merge",
         columns={
             "resource": {"data_type": "text", "nullable": False},
@@ -97,15 +171,16 @@ def rejected_rows_resource(quarantine: Quarantine) -> Any:
             "reason": {"data_type": "text"},
             "payload": {"data_type": "text"},
             "rejected_at": {"data_type": "timestamp"},
+            "resolved_at": {"data_type": "timestamp"},  # null: open
         },
     )
     def rejected_rows() -> Iterator[Any]:
-        if not quarantine.rows:
+        if not quarantine.rows and not resolved:
             # the table exists from the first load on, empty, so monitoring models can always read it
             yield dlt.mark.materialize_table_schema()
             return
         # one row per key: a row failing twice in one load (same field) is one quarantine entry
-        yield from {(r["resource"], r["source_file"], r["locator"], r["field"]): r for r in quarantine.rows}.values()
+        yield from {tuple(r[k] for k in KEY): r for r in [*resolved, *quarantine.rows]}.values()
 
     return rejected_rows
 

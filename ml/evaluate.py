@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -31,16 +30,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dbt_project.errors import UsageError, UserError
 from dbt_project.settings import Settings, project_vars
 from dbt_project.warehouse import connect
+from ingestion.convert.parquet import check_data_dir
 from ingestion.convert.parquet import season_of as _season_of
+from ingestion.output import claim_folder
 from ml.markets import MARKETS, POINTS
 
 BOOTSTRAP_SAMPLES = 1000
 BINS = 10
 
 
-class EvaluationError(RuntimeError):
+class EvaluationError(UserError, RuntimeError):
     pass
 
 
@@ -65,10 +67,15 @@ def _days(first: date, last: date) -> list[date]:
 
 
 # -- pipeline -------------------------------------------------------------------------------------------------
+WORK_OWNER = "nba-props evaluate"
+WORK_MARKER = ".nba-props-eval-work"
+WORK_ENTRIES = ("landing", "warehouse", "exports", "reports")  # eval_settings' folders, all evaluate's own
+
+
 def eval_settings(work: Path) -> Settings:
     """The `eval` target in a work directory: its own landing area, warehouse and exports (evaluate, make bench)."""
     return Settings(target="eval", landing_dir=work / "landing", warehouse_dir=work / "warehouse",
-                    exports_dir=work / "exports")
+                    exports_dir=work / "exports", reports_dir=work / "reports")
 
 
 def replay(cfg: EvalConfig, console=None) -> tuple[Settings, dict[str, Any]]:
@@ -79,8 +86,18 @@ def replay(cfg: EvalConfig, console=None) -> tuple[Settings, dict[str, Any]]:
     if cfg.end < cfg.start:
         raise EvaluationError(f"--end {cfg.end} is before --start {cfg.start}")
     work = cfg.work_dir.resolve()
+    check_data_dir(cfg.data_dir)  # before anything is cleared
+    out = cfg.out.resolve()
+    if out == work or work in out.parents:
+        raise UsageError(f"--out {cfg.out} is inside --work-dir {cfg.work_dir}, which is rebuilt each time: "
+                         "write the result elsewhere")
     settings = eval_settings(work)
-    shutil.rmtree(settings.warehouse_dir, ignore_errors=True)  # a fresh warehouse: the result depends on DIR only
+    # a fresh work folder each time (the result depends on DIR only), clearing only what evaluate wrote there
+    # before; a folder holding anything else (the project, a warehouse, other files) is refused untouched
+    try:
+        claim_folder(work, WORK_ENTRIES, WORK_OWNER, WORK_MARKER)
+    except FileExistsError as exc:
+        raise UsageError(f"--work-dir: {exc.strerror or exc}") from exc
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     manifest = convert_parquet(cfg.data_dir, settings.landing_dir, None, cfg.end, _seasons(cfg))

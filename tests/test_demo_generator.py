@@ -8,7 +8,7 @@ import json
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from statistics import mean, pstdev
+from statistics import mean, median_high, pstdev
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -295,3 +295,109 @@ def test_names_carry_accents_and_suffixes(box_rows: list[dict]) -> None:
     names = {f"{r['player']['first_name']} {r['player']['last_name']}" for r in box_rows}
     assert any(ascii_fold(n) != n for n in names)
     assert any(n.endswith((" Jr.", " II", " III")) for n in names)
+
+
+# -- the props market: priced like an efficient one -----------------------------------------------------------
+MARKET_STATS = {
+    "player_points": lambda r: r["pts"],
+    "player_rebounds": lambda r: r["reb"],
+    "player_assists": lambda r: r["ast"],
+    "player_threes": lambda r: r["fg3m"],
+    "player_points_rebounds_assists": lambda r: r["pts"] + r["reb"] + r["ast"],
+}
+
+
+def _implied(price: int) -> float:
+    return 100 / (price + 100) if price > 0 else -price / (100 - price)
+
+
+@pytest.fixture(scope="module")
+def pregame_quotes(landing: Path, manifest: dict) -> dict[tuple[str, str, str], list[tuple[float, float]]]:
+    """(date, player as the books spell him, market) -> [(line, no-vig P(over))], one per book, pre-game."""
+    quotes: dict[tuple[str, str, str], list[tuple[float, float]]] = defaultdict(list)
+    for d in manifest["game_dates"]:
+        for path in (landing / "odds_api" / d).glob("event_*_odds_2200Z.json"):
+            for book in _load(path)["data"]["bookmakers"]:
+                for market in book["markets"]:
+                    sides: dict[str, dict[str, dict]] = defaultdict(dict)
+                    for o in market["outcomes"]:
+                        sides[o["description"]][o["name"]] = o
+                    for name, side in sides.items():
+                        over, under = _implied(side["Over"]["price"]), _implied(side["Under"]["price"])
+                        assert side["Over"]["point"] == side["Under"]["point"]
+                        quotes[(d, name, market["key"])].append((side["Over"]["point"], over / (over + under)))
+    return quotes
+
+
+@pytest.fixture(scope="module")
+def priced_games(
+    box_rows: list[dict], pregame_quotes: dict
+) -> list[tuple[str, float, list[tuple[float, float]], list[int]]]:
+    """Per priced player-game and market that was played: (market, outcome, quotes, the player's outcomes in
+    his other games of the window) - the last is what a bettor who knows his average (future games included,
+    which no model has) would go by."""
+    played = {
+        (r["game"]["date"], ascii_fold(f"{r['player']['first_name']} {r['player']['last_name']}")): r
+        for r in box_rows
+        if r["min"] != "00:00"
+    }
+    games_of: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    for (d, name), r in played.items():
+        games_of[name].append((d, r))
+    out = []
+    for (d, name, market), quotes in pregame_quotes.items():
+        if (d, name) not in played:
+            continue
+        stat = MARKET_STATS[market]
+        others = [stat(r) for other, r in games_of[name] if other != d]
+        out.append((market, stat(played[(d, name)]), quotes, others))
+    return out
+
+
+def test_prop_prices_are_honest_in_every_market(priced_games: list) -> None:
+    """Lines sit at the median (neither side wins blindly), the no-vig probabilities the prices imply come
+    true as often as they say, and the books differ by 0-1 point."""
+    for market in MARKET_STATS:
+        games = [g for g in priced_games if g[0] == market]
+        assert len(games) > 400, market
+        consensus = [(actual, median_high(q[0] for q in quotes)) for _, actual, quotes, _ in games]
+        over_share = mean(actual > line for actual, line in consensus)
+        assert 0.40 < over_share < 0.60, (market, over_share)
+        quotes = [(actual, line, p_over) for _, actual, qs, _ in games for line, p_over in qs]
+        assert all(line % 1 == 0.5 for _, line, _ in quotes)
+        said, came = mean(p for _, _, p in quotes), mean(actual > line for actual, line, _ in quotes)
+        assert abs(said - came) < 0.04, (market, said, came)
+        spreads = [max(q[0] for q in qs) - min(q[0] for q in qs) for _, _, qs, _ in games]
+        assert mean(s <= 1 for s in spreads) > 0.95, market
+
+
+def test_the_line_predicts_better_than_the_players_own_average(priced_games: list) -> None:
+    """The consensus line is closer to the outcome than the player's average over his other games of the
+    window, future ones included (threes aside: a 0.5 or 1.5 line is never the integer outcome)."""
+    for market in ("player_points", "player_rebounds", "player_assists", "player_points_rebounds_assists"):
+        errors = [
+            (abs(actual - median_high(q[0] for q in quotes)), abs(actual - mean(others)))
+            for m, actual, quotes, others in priced_games
+            if m == market and len(others) >= 5
+        ]
+        line_mae, average_mae = mean(e[0] for e in errors), mean(e[1] for e in errors)
+        assert line_mae < average_mae, (market, line_mae, average_mae)
+
+
+def test_knowing_the_players_average_does_not_beat_the_market(priced_games: list) -> None:
+    """Where a line sits far from the player's own average (in his own standard deviations), the line is right:
+    betting the average's side on the tenth of quotes farthest from it hits no more often than the prices
+    say, and not at a rate a newcomer would mistake for skill."""
+    bets = []
+    for _, actual, quotes, others in priced_games:
+        if len(others) < 5:
+            continue
+        average, spread = mean(others), max(pstdev(others), 0.5)
+        for line, p_over in quotes:
+            over = average > line
+            bets.append((abs(average - line) / spread, (actual > line) == over, p_over if over else 1 - p_over))
+    farthest = sorted(bets, key=lambda b: -b[0])[: len(bets) // 10]
+    hit_rate, priced = mean(b[1] for b in farthest), mean(b[2] for b in farthest)
+    assert len(farthest) > 1000
+    assert hit_rate < 0.60, hit_rate
+    assert hit_rate - priced < 0.05, (hit_rate, priced)

@@ -31,6 +31,7 @@ from typer.testing import CliRunner
 import ml.predict
 from dbt_project.cli import app
 from dbt_project.operations import complete_dates
+from dbt_project.settings import PROJECT_DIR
 from tests.conftest import Env, make_env
 from tests.faults_support import (
     Snapshot,
@@ -282,7 +283,7 @@ def test_missing_api_key_is_a_clear_error_and_nothing_is_fetched(baseline, live,
 
     fetched = fetch(live, source)
 
-    assert fetched.exit_code == 1, fetched.output
+    assert fetched.exit_code == 2, fetched.output  # a configuration error (README "Exit codes")
     assert variable in fetched.output and "missing" in fetched.output
     assert len(rsps.calls) == 0
     assert not any(live.settings.landing_dir.rglob("*"))
@@ -659,6 +660,7 @@ def test_export_to_a_full_or_read_only_disk_leaves_the_previous_feeds(baseline, 
     saved = tmp_path / "saved"
     for part in (day.isoformat(), "schemas"):
         shutil.copytree(exports / part, saved / part)
+    shutil.copy2(exports / ".nba-props-target", saved)  # the folder's owner (the test target)
     shutil.rmtree(exports)
     exports.mkdir()
     tmpfs(exports, "8m")
@@ -681,8 +683,8 @@ def test_export_to_a_full_or_read_only_disk_leaves_the_previous_feeds(baseline, 
     else:  # `nba-props export` (not a run: nothing recorded)
         result = ws.cli("export", "--date", day.isoformat(), "--target", "test", "--warehouse-dir",
                         str(ws.settings.warehouse_dir), "--exports-dir", str(exports))
-        assert result.exit_code == 1, result.output
-        assert "not written" in result.output and f"cannot write {exports}/" in result.output
+        assert result.exit_code == 4, result.output  # a file system error (README "Exit codes")
+        assert f"cannot write {exports}/" in result.output
         assert reason in result.output
         assert latest_runs(ws.settings, {r[0] for r in baseline.snap.history}) == []
     # no partial or temporary file, the previous feeds byte for byte
@@ -724,3 +726,206 @@ def test_sql_in_a_command_line_argument_is_refused(baseline, ws, argv, message):
     assert message in result.output
     assert latest_runs(ws.settings, {r[0] for r in baseline.snap.history}) == []
     assert_no_loss_no_duplicates(baseline.snap, ws.settings)  # nothing dropped, nothing written
+
+
+# -- nothing a user does loses data (issue #13) -----------------------------------------------------------------
+def _cli(*argv: str):
+    return CliRunner().invoke(app, list(argv), catch_exceptions=False)
+
+
+def _one_error_line(output: str) -> None:
+    """The CLI's one error path: no traceback, one `error:` line."""
+    assert "Traceback" not in output, output
+    assert sum(1 for line in output.splitlines() if line.startswith("error: ")) == 1, output
+
+
+def test_another_target_never_writes_a_targets_exports(baseline, ws, tmp_path, monkeypatch):
+    """`--target eval` pointed at the test target's exports folder is refused before anything runs; by default
+    every target writes its own folder (exports_<target> beside dev's), and the other target's feeds stay."""
+    day = baseline.dates[-1]
+    exports = ws.settings.exports_dir
+    assert (exports / ".nba-props-target").read_text().strip() == "test"
+    before = snapshot(ws.settings)
+    common = ["--date", day.isoformat(), "--landing-dir", str(ws.settings.landing_dir)]
+
+    refused = _cli("run", *common, "--target", "eval", "--warehouse-dir", str(tmp_path / "eval_wh"),
+                   "--exports-dir", str(exports))
+
+    assert refused.exit_code == 2, refused.output
+    _one_error_line(refused.output)
+    assert f"the exports folder {exports} belongs to target test" in refused.output
+    assert not (tmp_path / "eval_wh").exists()  # refused before anything ran
+
+    monkeypatch.setenv("NBA_PROPS_EXPORTS_DIR", str(exports))  # dev's folder; eval derives its own from it
+    monkeypatch.setenv("NBA_PROPS_REPORTS_DIR", str(tmp_path / "reports"))
+    own = _cli("run", *common, "--target", "eval", "--warehouse-dir", str(tmp_path / "eval_wh"))
+
+    assert own.exit_code == 0, own.output
+    eval_exports = exports.with_name(f"{exports.name}_eval")
+    assert (eval_exports / ".nba-props-target").read_text().strip() == "eval"
+    assert json.loads((eval_exports / day.isoformat() / "live_scores.json").read_text())["count"] > 0
+    after = assert_no_loss_no_duplicates(baseline.snap, ws.settings)
+    assert after.exports == before.exports  # the test target's feeds byte for byte
+
+
+def test_replay_writes_the_test_targets_folders_not_devs():
+    from dbt_project.settings import Settings
+
+    dev = Settings(target="dev", exports_dir=Path("/srv/feeds"), reports_dir=Path("/srv/reports"))
+    assert (dev.exports_dir, Settings(target="test").exports_dir.name) == (Path("/srv/feeds"), "exports_test")
+    assert Settings(target="eval").reports_dir.name == "reports_eval"
+    assert Settings(target="dev").exports_dir.name == "exports"
+
+
+def test_evaluate_checks_its_input_before_it_deletes_anything(tmp_path):
+    """A missing data directory, a work folder that holds anything evaluate did not write, or the project
+    itself: exit 2, every file where it was."""
+    work = tmp_path / "work"
+    (work / "warehouse").mkdir(parents=True)
+    (work / "warehouse" / "mine.duckdb").write_text("not evaluate's")
+    out = str(tmp_path / "result.json")
+    for data_dir, work_dir in ((tmp_path / "missing", work), (Path(__file__).parent, work),
+                               (tmp_path / "missing", PROJECT_DIR), (tmp_path / "missing", PROJECT_DIR / "warehouse")):
+        result = _cli("evaluate", "--data-dir", str(data_dir), "--start", "2025-11-01", "--end", "2025-11-05",
+                      "--out", out, "--work-dir", str(work_dir))
+        assert result.exit_code == 2, result.output
+        _one_error_line(result.output)
+    assert (work / "warehouse" / "mine.duckdb").read_text() == "not evaluate's"
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("player_box_scores.parquet", "games.parquet", "props_points_lines.parquet"):
+        (data / name).write_bytes(b"")
+    refused = _cli("evaluate", "--data-dir", str(data), "--start", "2025-11-01", "--end", "2025-11-05",
+                   "--out", out, "--work-dir", str(work))
+    assert refused.exit_code == 2 and "did not write" in refused.output, refused.output
+    assert (work / "warehouse" / "mine.duckdb").is_file()
+
+
+def test_a_folder_is_cleared_only_of_what_its_writer_wrote(tmp_path):
+    from ingestion.output import claim_folder
+
+    folder = tmp_path / "work"
+    claim_folder(folder, ("landing", "warehouse"), "writer")
+    (folder / "landing" / "x").mkdir(parents=True)
+    (folder / "warehouse").mkdir()
+    claim_folder(folder, ("landing", "warehouse"), "writer")  # its own: cleared
+    assert sorted(p.name for p in folder.iterdir()) == ["_manifest.json"]
+    (folder / "landing").mkdir()
+    with pytest.raises(FileExistsError, match="did not write"):
+        claim_folder(folder, ("landing", "warehouse"), "another writer")
+    (folder / "notes.txt").write_text("keep")
+    with pytest.raises(FileExistsError, match=r"holds files that writer did not write \(notes.txt\)"):
+        claim_folder(folder, ("landing", "warehouse"), "writer")
+    assert (folder / "notes.txt").read_text() == "keep" and (folder / "landing").is_dir()
+
+
+def test_landing_demo_into_a_folder_of_other_files_is_refused_untouched(tmp_path):
+    (tmp_path / "notes.txt").write_text("keep")
+
+    result = _cli("landing", "demo", "--out", str(tmp_path), "--days", "2")
+
+    assert result.exit_code == 2, result.output
+    _one_error_line(result.output)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_a_date_without_data_is_refused_never_a_success(baseline, ws):
+    known = {r[0] for r in baseline.snap.history}
+    before = snapshot(ws.settings)
+
+    future = ws.cli("run", "--date", "2027-03-01")
+
+    assert future.exit_code == 1, future.output
+    _one_error_line(future.output)
+    assert "no data for 2027-03-01: the landing area" in future.output
+    assert latest_runs(ws.settings, known) == []  # nothing recorded, so `status` reports no success for it
+    status = json.loads(ws.cli("status", "--json").output)
+    assert all(p["last_success_date"] != "2027-03-01" for p in status["phases"])
+    export_args = ["--target", "test", "--warehouse-dir", str(ws.settings.warehouse_dir),
+                   "--exports-dir", str(ws.settings.exports_dir)]
+    empty = _cli("export", "--date", "2024-01-01", *export_args)
+    assert empty.exit_code == 1 and "no data for 2024-01-01" in empty.output, empty.output
+    first = baseline.dates[0]  # games, but no history yet: no predictions
+    unpredicted = _cli("export", "--date", first.isoformat(), *export_args)
+    assert unpredicted.exit_code == 1 and f"no predictions for {first}" in unpredicted.output, unpredicted.output
+    after = assert_no_loss_no_duplicates(baseline.snap, ws.settings)
+    assert after.exports == before.exports and not (ws.settings.exports_dir / "2024-01-01").exists()
+
+
+def test_a_slate_the_published_system_did_not_predict_is_said_degraded(baseline):
+    """The baseline's first days: no history, then baselines only (the published ensemble needs more): phase 6
+    says so, and what history it needs, instead of publishing empty best bets as a success."""
+    [run_id] = {r[0] for r in baseline.snap.history}
+    status, message = recorded(baseline.env.settings, run_id)[baseline.dates[-1], 6]
+    assert status == "degraded", message
+    assert f"no predictions for {baseline.dates[0]}" in message
+    assert "the published system ensemble predicted nothing" in message and "season before" in message
+
+
+def _interrupt(ws: Env, tmp_path: Path, after_phase: int) -> tuple[int, str, str]:
+    """`nba-props run` in a subprocess, SIGINT once phase ``after_phase`` has ended; `status` asked meanwhile."""
+    day = ws.game_dates[len(ws.game_dates) // 2]
+    log = tmp_path / "run.log"
+    proc = spawn([*CLI, "run", "--date", day.isoformat(), "--target", "test", "--landing-dir",
+                  str(ws.settings.landing_dir), "--warehouse-dir", str(ws.settings.warehouse_dir), "--exports-dir",
+                  str(ws.settings.exports_dir)], tmp_path, log)
+    try:
+        wait_for(lambda: f"phase {after_phase} " in log.read_text(), proc, f"phase {after_phase} ended")
+        during = ws.cli("status")
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert during.exit_code == 0, during.output
+    return proc.returncode, log.read_text(), during.output
+
+
+@pytest.mark.parametrize("after_phase", [2, 4])
+def test_ctrl_c_records_the_open_phases_interrupted_and_exits_130(baseline, ws, tmp_path, after_phase):
+    known = {r[0] for r in baseline.snap.history}
+
+    code, output, during = _interrupt(ws, tmp_path, after_phase)
+
+    assert code == 130, output
+    _one_error_line(output)
+    assert "interrupted (SIGINT)" in output and "gate failed" not in output
+    assert "run in progress" in during  # `status` reads while the run holds the warehouse
+    [run_id] = latest_runs(ws.settings, known)
+    rows = recorded(ws.settings, run_id)
+    statuses = {phase: status for (_, phase), (status, _) in rows.items()}
+    stopped = min(p for p, s in statuses.items() if s == "interrupted")  # the phase running at Ctrl-C
+    assert stopped > after_phase and all(statuses[p] in ("success", "degraded") for p in range(1, stopped)), statuses
+    assert all(statuses[p] == "interrupted" for p in range(stopped, 7)), statuses
+    assert_no_loss_no_duplicates(baseline.snap, ws.settings, grows=("nba_raw.", "views", "nba_analytics.",
+                                                                     "nba_precompute.", "nba_predictions."))
+
+
+def test_expected_failures_are_one_line_and_a_documented_code(baseline, ws, tmpfs, tmp_path, monkeypatch):
+    for argv in (["status", "--target", "prod"], ["run", "--date", "2025-11-03", "--target", "prod"]):
+        result = _cli(*argv)
+        assert result.exit_code == 2, result.output
+        _one_error_line(result.output)
+        assert "target prod is BigQuery" in result.output
+    helped = _cli("evaluate", "--help")
+    assert "[start, end]" in helped.output  # help is not read as markup
+    monkeypatch.delenv("SOURCES__BALLDONTLIE__API_KEY", raising=False)
+    missing = _cli("landing", "fetch", "--date", "2025-11-03", "--source", "balldontlie", "--landing-dir",
+                   str(tmp_path / "live"))
+    assert missing.exit_code == 2, missing.output
+    _one_error_line(missing.output)
+    assert "[sources.balldontlie] api_key" in missing.output  # the message is not eaten as markup
+    warehouse = ws.settings.warehouse_dir
+    saved = tmp_path / "saved"
+    shutil.copytree(warehouse, saved)
+    shutil.rmtree(warehouse)
+    warehouse.mkdir()
+    tmpfs(warehouse, "512m")
+    shutil.copytree(saved, warehouse, dirs_exist_ok=True)
+    subprocess.run(["mount", "-o", "remount,ro", str(warehouse)], check=True)
+
+    read_only = ws.cli("run", "--date", baseline.next_day.isoformat())
+
+    assert read_only.exit_code == 4, read_only.output
+    _one_error_line(read_only.output)
+    assert "Read-only file system" in read_only.output and str(warehouse) in read_only.output

@@ -79,7 +79,8 @@ def test_malformed_landing_file_is_quarantined_and_the_rest_loads(tmp_path, demo
     assert result.exit_code == 0, result.output
     assert "quarantined" in result.output and "scoreboard.json" in result.output and "malformed JSON" in result.output
     statuses = _phase_statuses(env, day)
-    assert statuses[1] == "degraded" and all(statuses[p] == "success" for p in range(2, 7)), statuses
+    assert statuses[1] == "degraded" and all(statuses[p] == "success" for p in range(2, 6)), statuses
+    assert statuses[6] in ("success", "degraded"), statuses  # degraded: too little history to publish
     [(resource, source_file, locator, field, reason, payload)] = _rejected(env)
     assert (resource, source_file, locator, field) == ("schedule", f"nbacom/{day}/scoreboard.json", "file", "(file)")
     assert "line 1 column" in reason and payload.startswith('{"scoreboard"')

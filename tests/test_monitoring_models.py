@@ -112,7 +112,8 @@ def test_dlt_load_info_has_a_row_per_raw_table_with_its_rows(demo_env):
 def test_pipeline_runs_and_gate_outcomes_of_the_range_run(demo_env):
     run_id = _fixture_run(demo_env)
     run = _query(demo_env, f"select * from {MON}.pipeline_runs where run_id = ?", [run_id]).iloc[0]
-    assert run["status"] == "success" and pd.isna(run["failed_phase"])
+    # degraded: the window's first date has no history, so nothing to predict or publish (phase 6 says so)
+    assert run["status"] == "degraded" and pd.isna(run["failed_phase"])
     assert run["phases_run"] == 6 and run["dates"] == len(demo_env.all_dates)
     assert run["first_date"].date() == demo_env.all_dates[0] and run["last_date"].date() == demo_env.all_dates[-1]
     assert run["target_name"] == "test" and run["wall_seconds"] > 0

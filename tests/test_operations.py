@@ -166,7 +166,10 @@ def test_replay_matches_dev_and_names_a_tampered_table(reference, tmp_path):
     assert tables["nba_raw.box_scores"]["test_rows"] > 0
     assert not any(t.startswith("nba_monitoring.pipeline") for t in tables)
     assert "run_id" in report["volatile_columns"]
-    assert (wh.settings.exports_dir / "replay" / last.isoformat() / "predictions.json").exists()
+    # the test target's own folder beside dev's, never dev's
+    test_exports = wh.settings.exports_dir.with_name(f"{wh.settings.exports_dir.name}_test")
+    assert (test_exports / last.isoformat() / "predictions.json").exists()
+    assert (test_exports / ".nba-props-target").read_text().strip() == "test"
 
     tampered = wh.cli("replay", "--date", first.isoformat(), target=False)
     assert tampered.exit_code == 1, tampered.output
@@ -179,7 +182,9 @@ def test_status_lists_degraded_runs_and_stale_sources(reference, tmp_path):
     wh = reference.copy(tmp_path)
     before = runner.invoke(app, ["status", "--json", "--warehouse-dir", str(wh.settings.warehouse_dir)])
     info = json.loads(before.stdout)
-    assert before.exit_code == 0 and info["degraded_runs"] == [] and info["stale_sources"] == []
+    # before: only the first dates' publish is degraded (no history yet, so no predictions: said so)
+    assert before.exit_code == 0 and info["stale_sources"] == []
+    assert all(d["phase"] == 6 and "no predictions" in d["message"] for d in info["degraded_runs"])
     # rosters last loaded 20 days ago (bref errors after 360 h); the next day's only landing file is malformed
     old = (datetime.now(timezone.utc) - timedelta(days=20)).timestamp()
     wh.sql("update nba_raw.rosters set _dlt_load_id = ?", [str(old)])
@@ -196,7 +201,7 @@ def test_status_lists_degraded_runs_and_stale_sources(reference, tmp_path):
     result = runner.invoke(app, ["status", "--json", "--warehouse-dir", str(wh.settings.warehouse_dir)])
     assert result.exit_code == 0, result.output
     info = json.loads(result.stdout)
-    degraded = info["degraded_runs"]
+    degraded = [d for d in info["degraded_runs"] if d["phase"] != 6]
     assert len(degraded) == 1 and degraded[0]["phase"] == 1 and degraded[0]["first_date"] == next_day.isoformat()
     assert "quarantined" in degraded[0]["message"]
     stale = {(s["source"], s["table"]): s for s in info["stale_sources"]}

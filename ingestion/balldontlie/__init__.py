@@ -13,6 +13,7 @@ import dlt
 
 from ingestion.landing import LandingArea
 from ingestion.quarantine import (
+    FILE_LOCATOR,
     Invalid,
     Quarantine,
     optional_count,
@@ -82,6 +83,13 @@ def _rows(
             yield f.relative, f"data[{i}]", row
 
 
+def _game_id(stat: Any) -> int | None:
+    """The game id of a box-score row, None when it cannot be read."""
+    game = stat.get("game") if isinstance(stat, dict) else None
+    game_id = game.get("id") if isinstance(game, dict) else None
+    return game_id if isinstance(game_id, int) and not isinstance(game_id, bool) else None
+
+
 @dlt.source(name="balldontlie", max_table_nesting=1)
 def balldontlie_source(landing: LandingArea, dates: Sequence[date], quarantine: Quarantine | None = None) -> Any:
     q = quarantine if quarantine is not None else Quarantine()
@@ -94,15 +102,27 @@ def balldontlie_source(landing: LandingArea, dates: Sequence[date], quarantine: 
                     yield {**game, "_source_file": source_file}
 
     # merge_key game_id: reloading a game's box score replaces all of that game's rows, so a corrected
-    # or withdrawn stat line upstream never lingers in nba_raw. player.position is declared: a load in which
-    # no row has one (e.g. the 2024-25 season of ../shared/data) would otherwise leave the column out of
-    # nba_raw and staging, which reads it, would fail.
+    # or withdrawn stat line upstream never lingers in nba_raw. For the same reason an incomplete delivery
+    # never reloads a game already loaded (Quarantine.hold_back): a page held back whole withholds every game
+    # of the date (any of them may have rows in it), a rejected row the game it names (every game of the date
+    # when its game id is unreadable). player.position is declared: a load in which no row has one (e.g. the
+    # 2024-25 season of ../shared/data) would otherwise leave the column out of nba_raw and staging, which
+    # reads it, would fail.
     @dlt.resource(name="box_scores", primary_key="id", merge_key="game_id", write_disposition="merge",
                   columns={"player__position": {"data_type": "text"}})
     def box_scores() -> Iterator[dict[str, Any]]:
         for day in dates:
+            mark = len(q.rows)
+            rows: list[dict[str, Any]] = []
+            concerned: set[int | None] = set()  # game ids of the rejected rows
             for source_file, locator, stat in _rows(landing, day, "stats_page_*.json", "box_scores", q):
-                if q.screen("box_scores", source_file, locator, stat, check_stat) is not None:
-                    yield {**stat, "game_id": stat["game"]["id"], "_source_file": source_file}
+                if q.screen("box_scores", source_file, locator, stat, check_stat) is None:
+                    concerned.add(_game_id(stat))
+                else:
+                    rows.append({**stat, "game_id": stat["game"]["id"], "_source_file": source_file})
+            rejected = q.since(mark, "box_scores")
+            whole_page = any(r["locator"] == FILE_LOCATOR for r in rejected)
+            affected = None if whole_page or None in concerned else concerned
+            yield from q.hold_back("balldontlie", "box_scores", day, rows, "game_id", rejected, affected, "game")
 
     return games, box_scores

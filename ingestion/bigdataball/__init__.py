@@ -130,6 +130,7 @@ def parsed_games(landing: LandingArea, day: date, quarantine: Quarantine) -> Ite
         except LandingError as exc:
             quarantine.reject_file("play_by_play", relative, str(exc), path)
             continue
+        quarantine.read(relative)
         yield relative, rows
 
 

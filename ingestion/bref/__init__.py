@@ -214,6 +214,7 @@ def parsed_rosters(
         except LandingError as exc:
             quarantine.reject_file("rosters", relative, str(exc), path)
             continue
+        quarantine.read(relative)
         yield relative, team, players
 
 

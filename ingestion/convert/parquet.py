@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -40,13 +39,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dbt_project.errors import UsageError
 from ingestion.markets import MARKETS
+from ingestion.output import claim_folder
 from ingestion.teams import TeamRef, bdl_team_object, load_teams
 
 GENERATOR = "nba-props from-parquet"
 DEFAULT_SEASON = "2025-26"
 EASTERN = ZoneInfo("America/New_York")
 MANAGED = ("balldontlie", "odds_api", "nbacom", "_manifest.json")
+# the dbt sources (or source tables) this landing area carries, listed in the manifest's `sources`: the others
+# (rosters, play-by-play, the injury report) are off for freshness checks (dbt_project/freshness.py)
+SOURCES = ("balldontlie", "nbacom.schedule", "odds_api")
 PAGE_SIZE = 100
 ROWS_PER_GAME = 100  # stat-line id = game id * ROWS_PER_GAME + row number
 DEFAULT_TIPOFF_ET = time(19, 0)
@@ -82,7 +86,7 @@ BOOK_TITLES = {
 }
 
 
-class ConvertError(ValueError):
+class ConvertError(UsageError, ValueError):
     """Input that cannot be converted; the message names the file and column."""
 
 
@@ -428,22 +432,8 @@ class _Writer:
 
 
 def _prepare(out_dir: Path) -> None:
-    """Clear a landing area this converter wrote before; refuse a folder that holds other landing data."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    present = [p for p in out_dir.iterdir() if p.name in MANAGED]
-    if not present:
-        return
-    try:
-        generator = json.loads((out_dir / "_manifest.json").read_text(encoding="utf-8")).get("generator")
-    except (OSError, ValueError, AttributeError):
-        generator = None
-    if generator != GENERATOR:
-        raise FileExistsError(
-            f"{out_dir} already holds landing data that {GENERATOR!r} did not write "
-            f"({', '.join(sorted(p.name for p in present))}); choose an empty folder"
-        )
-    for p in present:
-        shutil.rmtree(p) if p.is_dir() else p.unlink()
+    """Clear a landing area this converter wrote before; refuse a folder that holds anything else."""
+    claim_folder(out_dir, MANAGED, GENERATOR)
 
 
 def _first(given: date | None, found: list[date]) -> str | None:
@@ -523,6 +513,17 @@ def _write_season(season: str, games: list[Game], events: dict[str, Event], team
     return sorted({d for d in by_day if in_window(d)} | set(event_days))
 
 
+def check_data_dir(data_dir: Path) -> None:
+    """The folder holds the parquet files a conversion reads; checked before anything is written or cleared."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise ConvertError(f"data directory not found: {data_dir}")
+    missing = [name for name in (BOX_FILE, GAMES_FILE, PROPS_FILE) if not (data_dir / name).is_file()]
+    if missing:
+        raise ConvertError(f"{data_dir} lacks {', '.join(missing)}: not a data directory of box scores, games "
+                           "and lines")
+
+
 def convert_parquet(
     data_dir: Path | str,
     out_dir: Path | str,
@@ -538,8 +539,7 @@ def convert_parquet(
     seasons = [season] if isinstance(season, str) else list(dict.fromkeys(season))
     if not seasons:
         raise ConvertError("no season given")
-    if not data_dir.is_dir():
-        raise ConvertError(f"data directory not found: {data_dir}")
+    check_data_dir(data_dir)
     if start and end and end < start:
         raise ConvertError(f"end {end} is before start {start}")
 
@@ -577,6 +577,7 @@ def convert_parquet(
         "source_files": list(COLUMNS),
         "season": ",".join(seasons),
         "seasons": seasons,
+        "sources": list(SOURCES),
         "start": _first(start, game_dates[:1]),
         "end": _first(end, game_dates[-1:]),
         "game_dates": [d.isoformat() for d in game_dates],

@@ -11,9 +11,11 @@ The league it simulates is invented but behaves like the real one where nba-prop
   (points = 2*2PM + 3*3PM + FTM; team score = sum of its players; rebounds = OREB + DREB).
 * An injury report per game day (Out / Doubtful / Questionable / Probable, names "Last, First"); players
   ruled out are absent from the box score, players who dressed but did not play have "00:00".
-* Sportsbook player props from 4-6 books in five markets: the book's estimate of the player's mean (its
-  own noise and a look at recent form), lines at x.5, American prices near -110 with vig, an opening and
-  a pre-game snapshot between which lines move.
+* Sportsbook player props from 4-6 books in five markets, priced like an efficient market's: the consensus
+  is the generator's own expected outcome for the player-game (the distribution its box scores are drawn
+  from) with a small error that shrinks from the opening to the pre-game snapshot; each book hangs its
+  line at the x.5 nearest the median of its (slightly shaded, slightly noisy) view, so books differ by 0-1
+  point, and prices its sides from that distribution with vig (about -110 on a line near even money).
 
 Files follow docs/landing-format.md exactly and are written as compact, key-sorted JSON, so the same
 (start, days, seed) always produces byte-identical output.
@@ -24,9 +26,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import shutil
 import unicodedata
-from collections import defaultdict, deque
+from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -37,6 +38,7 @@ import numpy as np
 
 from ingestion.demo.extras import write_extras
 from ingestion.markets import MARKETS
+from ingestion.output import claim_folder
 from ingestion.teams import bdl_team_object, load_teams
 
 DEMO_START = date(2025, 10, 21)
@@ -52,6 +54,9 @@ PAGE_SIZE = 100
 # a roster's minute profile (starters first); actual minutes are rescaled to 240 (265 with overtime)
 MINUTE_PROFILE = (34.5, 33.0, 31.5, 30.0, 28.0, 25.0, 22.0, 19.5, 17.0, 13.0, 9.0, 6.0, 4.5, 3.0, 2.0)
 DEEP_BENCH_MINUTES = 7.0
+DEEP_BENCH_SITS = 0.55  # chance that a deep-bench player (under DEEP_BENCH_MINUTES) does not get in
+MINUTES_SD_SHARE = 0.1  # a player's minutes vary around his expectation by this share (at least 2 minutes)
+OVERTIME_CHANCE = 0.06
 LINE_MIN_MINUTES = 18.0
 HOME_EFFECT = 1.015
 AWAY_EFFECT = 0.99
@@ -68,16 +73,14 @@ BOOKS = (
     ("bovada", "Bovada"),
     ("betrivers", "BetRivers"),
 )
-# a book's spread of outcomes around its estimate, as a multiple of sqrt(estimate)
-MARKET_SPREAD = {
-    "player_points": 1.25,
-    "player_rebounds": 1.05,
-    "player_assists": 1.05,
-    "player_threes": 0.95,
-    "player_points_rebounds_assists": 1.35,
-}
-VIG = 1.045
-MEDIAN_SHIFT = 0.12
+# The market, in standard deviations of the player-game's outcome: the consensus's error about the
+# generator's expectation at the pre-game snapshot (the opening one adds OPENING_ERROR on top), each book's
+# own deviation from the consensus, and its shading of lines towards the over (the public bets overs).
+MARKET_ERROR = 0.1
+OPENING_ERROR = 0.12
+BOOK_ERROR = 0.04
+BOOK_SHADE = (0.03, 0.02)  # mean and spread across books
+VIG = 1.045  # each side's implied probability is its fair probability times VIG: -110 / -110 at even money
 OPENING_SNAPSHOT = time(15, 0)
 PREGAME_SNAPSHOT = time(22, 0)
 
@@ -279,7 +282,6 @@ class Player:
     blocks_per_minute: float
     out_until: date | None = None  # out through the day before this date
     injury_reason: str = ""
-    recent_points: deque[int] = field(default_factory=lambda: deque(maxlen=10))
 
     @property
     def full_name(self) -> str:
@@ -303,6 +305,15 @@ class Player:
             + self.three_share * 3 * self.three_pct
             + self.free_throw_rate * self.free_throw_pct
         )
+
+    @property
+    def points_dispersion(self) -> float:
+        """Variance over mean of the points his shots produce (compound Poisson: per field-goal attempt,
+        0/2/3 points and a Poisson number of made free throws)."""
+        s, made_ft = self.three_share, self.free_throw_rate * self.free_throw_pct
+        shot = (1 - s) * 2 * self.two_pct + s * 3 * self.three_pct
+        shot_sq = (1 - s) * 4 * self.two_pct + s * 9 * self.three_pct
+        return (shot_sq + 2 * shot * made_ft + made_ft + made_ft**2) / self.points_per_shot
 
     def is_out(self, day: date) -> bool:
         return self.out_until is not None and day < self.out_until
@@ -354,8 +365,25 @@ def american_price(probability: float) -> int:
     return price
 
 
-def normal_cdf(x: float) -> float:
-    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
+def quote(mean: float, variance: float) -> tuple[float, float]:
+    """(line, P(over)) for a count of this mean and variance: the x.5 line (at least 0.5) whose over is nearest
+    even money, under a negative binomial (Poisson when the count is not over-dispersed)."""
+    mean = max(mean, 0.05)
+    if variance > mean * 1.001:
+        q = mean / variance  # the negative binomial's success probability
+        r = mean * q / (1 - q)
+        pmf, step = q**r, lambda k: (k + r) / (k + 1) * (1 - q)
+    else:
+        pmf, step = math.exp(-mean), lambda k: mean / (k + 1)
+    k, cdf = 0, pmf
+    while cdf < 0.5:
+        pmf *= step(k)
+        k += 1
+        cdf += pmf
+    # P(X <= k) >= 0.5 > P(X <= k - 1): the line is k + 0.5 (over below even) or k - 0.5 (over above)
+    if k >= 1 and (1 - cdf + pmf) - 0.5 < 0.5 - (1 - cdf):
+        return k - 0.5, 1 - cdf + pmf
+    return k + 0.5, 1 - cdf
 
 
 class _League:
@@ -531,16 +559,15 @@ class _League:
 
 @dataclass
 class _Expectation:
-    minutes: float
+    minutes: float  # the simulator's draw of his minutes is centred here, before it rescales them to the game
     factor: float  # home/away x back-to-back x opponent defence x team offence
-
-    def points(self, p: Player) -> float:
-        return p.points_per_minute * self.minutes * self.factor
+    played: float = 0.0  # the minutes the box score will show on average (after the rescaling)
 
     def market(self, p: Player, market: str) -> float:
-        pts = self.points(p)
-        reb = p.rebounds_per_minute * self.minutes
-        ast = p.assists_per_minute * self.minutes
+        """The expected box-score count of this player-game in a market."""
+        pts = p.points_per_minute * self.played * self.factor
+        reb = p.rebounds_per_minute * self.played
+        ast = p.assists_per_minute * self.played
         if market == "player_points":
             return pts
         if market == "player_rebounds":
@@ -550,6 +577,20 @@ class _Expectation:
         if market == "player_threes":
             return pts / p.points_per_shot * p.three_share * p.three_pct
         return pts + reb + ast
+
+    def variance(self, p: Player, market: str) -> float:
+        """The count's variance: given his minutes, points are compound Poisson (Player.points_dispersion) and
+        rebounds, assists and threes Poisson; his minutes themselves vary by MINUTES_SD_SHARE, which moves all of
+        a player's counts together."""
+        mean = self.market(p, market)
+        if market == "player_points":
+            given_minutes = mean * p.points_dispersion
+        elif market == "player_points_rebounds_assists":
+            pts = self.market(p, "player_points")
+            given_minutes = pts * p.points_dispersion + (mean - pts)
+        else:
+            given_minutes = mean
+        return given_minutes + (MINUTES_SD_SHARE * mean) ** 2
 
 
 def _expectations(game: Game, active: dict[str, list[Player]]) -> dict[int, _Expectation]:
@@ -564,6 +605,15 @@ def _expectations(game: Game, active: dict[str, list[Player]]) -> dict[int, _Exp
         for p in players:
             minutes = p.mean_minutes * scale if p.mean_minutes >= DEEP_BENCH_MINUTES else p.mean_minutes * 0.5
             out[p.id] = _Expectation(min(minutes, 40.0), factor)
+        # the simulator rescales the drawn minutes to the game's (overtime now and then; the deep bench sits
+        # DEEP_BENCH_SITS of the time): the minutes a box score shows on average
+        drawn = sum(
+            out[p.id].minutes * ((1 - DEEP_BENCH_SITS) if p.mean_minutes < DEEP_BENCH_MINUTES else 1.0) for p in players
+        )
+        game_minutes = 240 + 25 * OVERTIME_CHANCE
+        for p in players:
+            e = out[p.id]
+            e.played = e.minutes * game_minutes / max(drawn, 1.0)
     return out
 
 
@@ -587,10 +637,10 @@ class _Simulator:
         raw: list[float] = []
         for p in players:
             e = exp[p.id]
-            if p.mean_minutes < DEEP_BENCH_MINUTES and rng.random() < 0.55:
+            if p.mean_minutes < DEEP_BENCH_MINUTES and rng.random() < DEEP_BENCH_SITS:
                 raw.append(0.0)
             else:
-                raw.append(max(0.0, float(rng.normal(e.minutes, max(2.0, 0.1 * e.minutes)))))
+                raw.append(max(0.0, float(rng.normal(e.minutes, max(2.0, MINUTES_SD_SHARE * e.minutes)))))
         scale = total_seconds / sum(raw)
         seconds = [int(round(m * scale)) for m in raw]
         seconds = [min(s, 50 * 60) for s in seconds]
@@ -691,23 +741,8 @@ class _Writer:
 
 
 def _prepare(out_dir: Path) -> None:
-    """Clear a previous demo landing area; refuse to touch a folder that holds anything else."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    manifest = out_dir / "_manifest.json"
-    present = [p for p in out_dir.iterdir() if p.name in MANAGED]
-    if not present:
-        return
-    try:
-        generator = json.loads(manifest.read_text(encoding="utf-8")).get("generator")
-    except (OSError, ValueError):
-        generator = None
-    if generator != GENERATOR:
-        raise FileExistsError(
-            f"{out_dir} already holds landing data that the demo generator did not write "
-            f"({', '.join(sorted(p.name for p in present))}); choose an empty folder"
-        )
-    for p in present:
-        shutil.rmtree(p) if p.is_dir() else p.unlink()
+    """Clear a previous demo landing area; refuse a folder that holds anything else."""
+    claim_folder(out_dir, MANAGED, GENERATOR)
 
 
 def generate_demo(out_dir: Path, start: date = DEMO_START, days: int = DEMO_DAYS, seed: int = DEMO_SEED) -> dict:
@@ -758,7 +793,7 @@ def _write_day(
 ) -> None:
     d = day.isoformat()
     bdl_games, stats, scoreboard, events, injuries = [], [], [], [], []
-    book_lines: dict[str, list[tuple[Player, str, float, float]]] = {}  # event -> (player, market, open, close)
+    book_lines: dict[str, list[_Consensus]] = {}
     book_seeds: dict[str, int] = {}
     for game in games:
         report = league.injury_report(game)
@@ -782,11 +817,11 @@ def _write_day(
             for side, team in (("home", game.home), ("away", game.away))
         }
         exp = _expectations(game, active)
-        book_lines[game.event_id] = _book_estimates(game, league, report, exp, rng)
+        book_lines[game.event_id] = _consensus(game, league, report, exp, rng)
         book_seeds[game.event_id] = int(rng.integers(2**32))
         scoreboard.append(_scoreboard_game(game))
         events.append(_event(game))
-        overtime = rng.random() < 0.06
+        overtime = rng.random() < OVERTIME_CHANCE
         pace = float(rng.normal(1.0, 0.04))  # shared by both teams: fast games are high-scoring for both
         box = {side: sim.team_box(active[side], exp, overtime, pace) for side in ("home", "away")}
         home_score = sum(r["pts"] for r in box["home"])
@@ -822,10 +857,6 @@ def _write_day(
         )
         for side, team in (("away", game.away), ("home", game.home)):
             for row in box[side]:
-                played = row["min"] != "00:00"
-                player = next(p for p in active[side] if p.id == row["player"]["id"])
-                if played:
-                    player.recent_points.append(row["pts"])
                 stats.append({**row, "team": team.bdl_object(), "game": game_ref})
         for team in (game.home, game.away):
             team.game_dates.append(day)
@@ -902,17 +933,33 @@ def _event(game: Game) -> dict[str, Any]:
     }
 
 
-def _book_estimates(
+@dataclass
+class _Consensus:
+    """The market's view of one player-game in one market: the generator's expectation and spread, and the
+    consensus means (the expectation plus the market's error) at the opening and pre-game snapshots."""
+
+    player: Player
+    market: str
+    mean: float
+    variance: float
+    opening: float
+    close: float
+
+
+def _consensus(
     game: Game,
     league: _League,
     report: dict[int, tuple[str, str, bool]],
     exp: dict[int, _Expectation],
     rng: np.random.Generator,
-) -> list[tuple[Player, str, float, float]]:
-    """(player, market, opening estimate, pre-game estimate) per book-independent market estimate.
+) -> list[_Consensus]:
+    """The markets hung on a game's players (rotation players who are not ruled out; most game-time decisions),
+    each centred on the generator's own expected outcome. The pre-game error is small (MARKET_ERROR standard
+    deviations of the outcome), the opening one larger (injury news is not in yet).
 
-    The market's view blends the player's true expectation for the game with recent form; the opening
-    number is noisier (injury news is not in yet)."""
+    The draws come from the league's stream, which the box scores drawn after them share: one per game-time
+    decision and two per market hung, as many as the generator has always drawn here, so that the seed's
+    schedule, injuries and box scores stay what they were before the market was priced this way."""
     rows = []
     for team in (game.home, game.away):
         for p in league.roster(team):
@@ -922,53 +969,53 @@ def _book_estimates(
             if status == "Questionable" and rng.random() < 0.3:
                 continue
             e = exp[p.id]
-            form = (sum(p.recent_points) / len(p.recent_points)) if len(p.recent_points) >= 3 else None
             for market in MARKETS:
-                truth = e.market(p, market)
-                if market == "player_threes" and truth < 0.8:
+                mean, variance = e.market(p, market), e.variance(p, market)
+                # a threes line is hung for a shooter: 0.8 or more at his minutes before the game's rescaling
+                if market == "player_threes" and mean * e.minutes / e.played < 0.8:
                     continue
-                estimate = truth
-                if market in ("player_points", "player_points_rebounds_assists") and form is not None:
-                    estimate = 0.8 * truth + 0.2 * (form + (truth - e.points(p)))
-                close = estimate + float(rng.normal(0, 0.35 * math.sqrt(max(truth, 0.5))))
-                opening = close + float(rng.normal(0, 0.25 * math.sqrt(max(truth, 0.5))))
-                rows.append((p, market, opening, close))
+                sd = math.sqrt(variance)
+                close = mean + MARKET_ERROR * sd * float(rng.normal())
+                opening = close + OPENING_ERROR * sd * float(rng.normal())
+                rows.append(_Consensus(p, market, mean, variance, max(opening, 0.1), max(close, 0.1)))
     return rows
 
 
 def _event_odds(
     game: Game,
     at: datetime,
-    estimates: list[tuple[Player, str, float, float]],
+    consensus: list[_Consensus],
     which: int,
     book_seed: int,
     counts: dict[str, int],
 ) -> dict[str, Any]:
-    # the books and markets on an event are fixed per game: both snapshots replay the same draw
+    # the books, their markets and their own deviations are fixed per game: both snapshots replay the same draw
     book_rng = np.random.default_rng(book_seed)
     n_books = int(book_rng.integers(4, 7))
     books = [BOOKS[int(i)] for i in sorted(book_rng.choice(len(BOOKS), size=n_books, replace=False))]
     bookmakers = []
     for key, title in books:
-        bias = float(book_rng.normal(0, 0.25))
+        shade = float(book_rng.normal(*BOOK_SHADE))
         offered = [m for m in MARKETS if m == "player_points" or book_rng.random() < 0.75]
         markets = []
         for market in offered:
             outcomes = []
-            for p, m, opening, close in estimates:
-                if m != market or book_rng.random() < 0.06:
+            for c in consensus:
+                if c.market != market:
                     continue
-                estimate = (opening if which == 0 else close) + bias
-                # counting stats are right-skewed: books hang the line near the median, below the mean
-                median = estimate - MEDIAN_SHIFT * math.sqrt(max(estimate, 0.0))
-                line = max(0.5, math.floor(median) + 0.5)
-                spread = MARKET_SPREAD[market] * math.sqrt(max(estimate, 0.5))
-                p_over = 1 - normal_cdf((line - median) / spread)
+                skipped, deviation = book_rng.random() < 0.06, float(book_rng.normal(0, BOOK_ERROR))
+                if skipped:
+                    continue
+                # the book's view: the consensus, its own deviation and its shading, in outcome sds; the
+                # spread of outcomes scales with the mean (a rate times minutes)
+                consensus_mean = c.opening if which == 0 else c.close
+                mean = max(consensus_mean + (shade + deviation) * math.sqrt(c.variance), 0.05)
+                line, p_over = quote(mean, c.variance * mean / c.mean)
                 for side, prob in (("Over", p_over), ("Under", 1 - p_over)):
                     outcomes.append(
                         {
                             "name": side,
-                            "description": p.book_name,
+                            "description": c.player.book_name,
                             "price": american_price(prob * VIG),
                             "point": line,
                         }

@@ -13,10 +13,12 @@ from zoneinfo import ZoneInfo
 
 import dlt
 
+from dbt_project.errors import ExitCode, UserError
+
 EASTERN = ZoneInfo("America/New_York")
 
 
-class LiveFetchError(RuntimeError):
+class LiveFetchError(UserError, RuntimeError):
     """A live fetch that failed; the message names the provider, the (sanitized) URL and what was asked for."""
 
     def __init__(self, message: str, result: FetchResult | None = None) -> None:
@@ -25,7 +27,9 @@ class LiveFetchError(RuntimeError):
 
 
 class MissingApiKeyError(LiveFetchError):
-    """An API key that is neither in the environment nor in .dlt/secrets.toml."""
+    """An API key that is neither in the environment nor in .dlt/secrets.toml (a configuration error)."""
+
+    code = ExitCode.USAGE
 
 
 @dataclass

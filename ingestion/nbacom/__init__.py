@@ -79,7 +79,8 @@ def nbacom_source(landing: LandingArea, dates: Sequence[date], quarantine: Quara
             yield dlt.mark.materialize_table_schema()
 
     # merge_key game_date: the latest report of a day replaces the whole earlier one (a player taken off
-    # the report is gone, not left behind as "Out").
+    # the report is gone, not left behind as "Out"). For the same reason a report with a rejected entry never
+    # replaces a date already loaded (Quarantine.hold_back): the rejected player would look taken off.
     @dlt.resource(
         name="injury_report",
         primary_key=("game_date", "team_tricode", "player_name"),
@@ -90,6 +91,8 @@ def nbacom_source(landing: LandingArea, dates: Sequence[date], quarantine: Quara
     def injury_report() -> Iterator[Any]:
         loaded = 0
         for day in dates:
+            mark = len(q.rows)
+            rows = []
             for f in landing.files("nbacom", day, "injury_report.json", q, "injury_report"):
                 if not isinstance(f.payload, dict) or not isinstance(f.payload.get("injuries"), list):
                     q.reject_file("injury_report", f.relative, "expected an object with an 'injuries' list", f.path)
@@ -101,8 +104,11 @@ def nbacom_source(landing: LandingArea, dates: Sequence[date], quarantine: Quara
                         else entry
                     )
                     if q.screen("injury_report", f.relative, f"injuries[{i}]", row, check_injury):
-                        loaded += 1
-                        yield {**row, "_source_file": f.relative}
+                        rows.append({**row, "_source_file": f.relative})
+            rejected = q.since(mark, "injury_report")
+            rows = q.hold_back("nbacom", "injury_report", day, rows, "game_date", rejected, None, "report date")
+            loaded += len(rows)
+            yield from rows
         if not loaded:
             yield dlt.mark.materialize_table_schema()
 

@@ -1,10 +1,13 @@
 {#
-  What phase 1 held back, per landing date, resource and reason: the quarantine as a report.
+  What phase 1 holds back, per landing date, resource and reason: the open quarantine entries as a report.
+  An entry whose file later loaded cleanly is resolved (resolved_at set, ingestion/quarantine.py): it stays in
+  nba_raw.rejected_rows as history and is not counted here.
 #}
 with
 
 rejected as (
     select * from {{ source('nba_raw_quarantine', 'rejected_rows') }}
+    where resolved_at is null
 ),
 
 dated as (

@@ -38,6 +38,7 @@ select
     count(distinct history.phase) as phases_run,
     case
         when max(case when history.status = 'failed' then 1 else 0 end) = 1 then 'failed'
+        when max(case when history.status = 'interrupted' then 1 else 0 end) = 1 then 'interrupted'
         when max(case when history.status = 'running' then 1 else 0 end) = 1 then 'running'
         when max(case when history.status = 'degraded' then 1 else 0 end) = 1 then 'degraded'
         else 'success'

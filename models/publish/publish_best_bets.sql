@@ -1,7 +1,7 @@
 {#
   The best-bets feed: per date, the top `best_bets_count` recommendations of `publish_system` by calibrated
   edge (P(side) - the book's no-vig probability), one per player and market (the book with the largest
-  edge), with the reasons a reader can check.
+  edge), with the reasons a reader can check, and its game (id and tip-off) for the terminal's `nba-props picks`.
 #}
 {%- set system = validated_var('publish_system', 'ensemble') %}
 with
@@ -12,6 +12,10 @@ predictions as (
 
 features as (
     select * from {{ ref('ml_feature_store') }}
+),
+
+games as (
+    select * from {{ ref('publish_games') }}
 ),
 
 picks as (
@@ -42,6 +46,8 @@ select
     ranked.team_abbr,
     features.opponent_abbr,
     features.is_home,
+    features.nba_game_id,
+    games.tipoff_at,
     ranked.market,
     ranked.bookmaker,
     ranked.line,
@@ -65,4 +71,6 @@ left join features
     on
         ranked.player_id = features.player_id
         and ranked.game_date = features.game_date
+left join games
+    on features.nba_game_id = games.nba_game_id
 where ranked.bet_rank <= {{ validated_var('best_bets_count', 10, 'int') }}
