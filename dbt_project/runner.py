@@ -308,8 +308,6 @@ class PipelineRunner:
                 elif not published_predictions(documents):
                     unpublished.append(d)
                 paths += write_feeds(self.settings, d, documents)
-        if not paths:
-            raise NoDataError(f"no data for {span(dates)}: no games scheduled; no feeds written")
         message = f"exported {len(paths)} feeds for {len(dates) - len(no_games)} date(s)"
         details: dict[str, Any] = {
             "exports": len(paths), "first": paths[:1], "python_seconds": round(time.perf_counter() - started, 3),
@@ -319,6 +317,8 @@ class PipelineRunner:
         }
         if no_games:
             message += f"; no games on {span(no_games)} (nothing to publish)"
+            if not paths:  # e.g. the date's schedule was quarantined: nothing published is never a success
+                details["status"] = "degraded"
         if no_predictions or unpublished:
             # an empty slate in the feeds is not an output: the run says so (degraded) and what it needs
             details["status"] = "degraded"

@@ -51,7 +51,9 @@ def test_duplicate_player_game_rows_close_the_phase3_gate(tmp_path, demo_landing
     page.write_text(original)
     result = env.cli("run", "--start", start, "--end", end)
     assert result.exit_code == 0, result.output
-    assert set(_phase_statuses(env, day).values()) == {"success"}
+    statuses = _phase_statuses(env, day)
+    # phase 6 degraded: the range's first date has no history to predict from, and says so
+    assert {statuses[p] for p in range(1, 6)} == {"success"} and statuses[6] in ("success", "degraded"), statuses
     with connect(env.settings, read_only=True) as con:
         dupes = con.execute(
             "select count(*) from (select 1 from test_nba_analytics.player_game_summary "
