@@ -319,7 +319,8 @@ def check_exportable(settings: Settings, game_date: date, documents: dict[str, d
     if require_predictions and not documents["predictions"]["count"]:
         raise NoDataError(
             f"no predictions for {game_date} on target {settings.target}: nothing exported (the feeds of that "
-            f"date are left as they were); run the date first (nba-props run --date {game_date})"
+            f"date are left as they were). The date has not run (nba-props run --date {game_date}) or had no "
+            "earlier games to predict from"
         )
 
 
