@@ -36,14 +36,16 @@ def claim_folder(folder: Path, managed: Iterable[str], owner: str, marker: str =
         raise FileExistsError(
             errno.EEXIST,
             f"{folder} holds files that {owner} did not write ({', '.join(foreign[:5])}"
-            f"{', ...' if len(foreign) > 5 else ''}); nothing was changed: choose an empty or new folder",
+            f"{', ...' if len(foreign) > 5 else ''}); nothing was changed: choose an empty folder (or a new one)",
             str(folder),
         )
-    if entries and owner_of(folder, marker) != owner:
+    writer = owner_of(folder, marker)
+    if entries and writer != owner:
+        by = f"written by {writer}" if writer else f"without a {marker} of its own"
         raise FileExistsError(
             errno.EEXIST,
-            f"{folder} holds {', '.join(p.name for p in entries)} that {owner} did not write (no {marker} of "
-            "its own); nothing was changed: choose an empty or new folder",
+            f"{folder} holds {', '.join(p.name for p in entries)} {by}, not by {owner}; nothing was changed: "
+            "choose an empty folder (or a new one)",
             str(folder),
         )
     for p in entries:

@@ -75,7 +75,7 @@ def test_regenerating_replaces_but_refuses_foreign_folders(tmp_path: Path) -> No
     foreign = tmp_path / "foreign"
     (foreign / "balldontlie").mkdir(parents=True)
     (foreign / "balldontlie" / "keep.json").write_text("{}")
-    with pytest.raises(FileExistsError, match="did not write"):
+    with pytest.raises(FileExistsError, match="without a _manifest.json of its own, not by"):
         generate_demo(foreign, DEMO_START, 2, DEMO_SEED)
     assert (foreign / "balldontlie" / "keep.json").exists()
 

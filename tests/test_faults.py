@@ -797,7 +797,7 @@ def test_evaluate_checks_its_input_before_it_deletes_anything(tmp_path):
         (data / name).write_bytes(b"")
     refused = _cli("evaluate", "--data-dir", str(data), "--start", "2025-11-01", "--end", "2025-11-05",
                    "--out", out, "--work-dir", str(work))
-    assert refused.exit_code == 2 and "did not write" in refused.output, refused.output
+    assert refused.exit_code == 2 and "not by nba-props evaluate" in refused.output, refused.output
     assert (work / "warehouse" / "mine.duckdb").is_file()
 
 
@@ -811,7 +811,7 @@ def test_a_folder_is_cleared_only_of_what_its_writer_wrote(tmp_path):
     claim_folder(folder, ("landing", "warehouse"), "writer")  # its own: cleared
     assert sorted(p.name for p in folder.iterdir()) == ["_manifest.json"]
     (folder / "landing").mkdir()
-    with pytest.raises(FileExistsError, match="did not write"):
+    with pytest.raises(FileExistsError, match="written by writer, not by another writer"):
         claim_folder(folder, ("landing", "warehouse"), "another writer")
     (folder / "notes.txt").write_text("keep")
     with pytest.raises(FileExistsError, match=r"holds files that writer did not write \(notes.txt\)"):

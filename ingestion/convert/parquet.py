@@ -128,10 +128,14 @@ def _mmss(minutes: Any) -> str:
 
 
 # -- inputs -------------------------------------------------------------------------------------------------
-def _read(data_dir: Path, name: str) -> pd.DataFrame:
-    path = data_dir / name
+def _require_file(path: Path) -> None:
     if not path.is_file():
         raise ConvertError(f"{path}: file not found (the data directory must hold {', '.join(COLUMNS)})")
+
+
+def _read(data_dir: Path, name: str) -> pd.DataFrame:
+    path = data_dir / name
+    _require_file(path)
     try:
         present = pq.read_schema(path).names
     except (pa.ArrowException, OSError) as exc:
@@ -518,10 +522,8 @@ def check_data_dir(data_dir: Path) -> None:
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise ConvertError(f"data directory not found: {data_dir}")
-    missing = [name for name in (BOX_FILE, GAMES_FILE, PROPS_FILE) if not (data_dir / name).is_file()]
-    if missing:
-        raise ConvertError(f"{data_dir} lacks {', '.join(missing)}: not a data directory of box scores, games "
-                           "and lines")
+    for name in COLUMNS:
+        _require_file(data_dir / name)
 
 
 def convert_parquet(
