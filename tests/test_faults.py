@@ -30,6 +30,7 @@ from typer.testing import CliRunner
 
 import ml.predict
 from dbt_project.cli import app
+from dbt_project.errors import NoDataError
 from dbt_project.operations import complete_dates
 from dbt_project.settings import PROJECT_DIR
 from tests.conftest import Env, make_env
@@ -243,7 +244,9 @@ def test_schema_drift_changed_type_of_a_key_is_quarantined(baseline, live, rsps)
                          f"expected an integer, got str '{LIVE_STAT + 3}'")]
 
 
-def test_empty_day_loads_nothing_and_succeeds(baseline, live, rsps):
+def test_empty_day_is_refused_as_no_data_never_a_success(baseline, live, rsps):
+    """The provider has no games that day: the fetch writes its empty files, and a run of that date is refused
+    ("no data"), recording nothing: a day without a slate is never a success (issue #13)."""
     mock_games(rsps, [])
     mock_stats(rsps, None, [], None)
 
@@ -251,10 +254,9 @@ def test_empty_day_loads_nothing_and_succeeds(baseline, live, rsps):
     assert fetched.exit_code == 0, fetched.output
     assert landing_files(live, "balldontlie", DAY) == ["games.json", "stats_page_001.json"]
 
-    load = run(live, [DAY], phases=(1,))
-    assert load.ok and load.phases[0].status == "success", load.phases
-    assert load.phases[0].message.startswith("loaded 0 rows")
-    assert recorded(live.settings, load.run_id) == {(DAY, 1): ("success", load.phases[0].message)}
+    with pytest.raises(NoDataError, match=f"no data for {DAY}: no games scheduled"):
+        run(live, [DAY], phases=(1,))
+    assert latest_runs(live.settings, {r[0] for r in baseline.snap.history}) == []
     assert_no_loss_no_duplicates(baseline.snap, live.settings)  # not a row added anywhere
 
 
