@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -539,5 +541,22 @@ def landing_from_parquet(
     typer.echo(json.dumps({k: manifest[k] for k in ("start", "end", "counts", "skipped")}, indent=2))
 
 
+def main() -> None:
+    """The `nba-props` program. After Ctrl-C the run has recorded its outcome and closed its connections: the
+    process ends at once with 130, so that no library's exit-time cleanup, still holding a late KeyboardInterrupt,
+    turns the documented code into a death by SIGINT or prints a traceback under the one error line."""
+    # multiprocessing's resource tracker (a child process, started by the ML libraries) takes its warning filters
+    # from these options: after such an exit it would warn about the semaphores it then cleans up itself
+    sys.warnoptions.append("ignore:resource_tracker:UserWarning")
+    try:
+        app()
+    except SystemExit as done:
+        if done.code == ExitCode.INTERRUPTED:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(int(ExitCode.INTERRUPTED))
+        raise
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

@@ -12,6 +12,7 @@ import json
 import os
 import secrets
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -148,10 +149,16 @@ def interrupt_guard() -> Iterator[InterruptFlag]:
         flag.signal = signal.Signals(signum).name
         raise KeyboardInterrupt(flag.signal)
 
+    def unraisable(info: Any) -> None:  # the interrupt landed in a finalizer: the flag has it, nothing to print
+        if not (info.exc_type and issubclass(info.exc_type, KeyboardInterrupt)):
+            hook(info)
+
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    hook, sys.unraisablehook = sys.unraisablehook, unraisable
     try:
         yield flag
     finally:
+        sys.unraisablehook = hook
         for sig, old in previous.items():
             signal.signal(sig, old)
 

@@ -490,8 +490,10 @@ def test_same_date_three_times_leaves_identical_tables(baseline, ws):
         assert result.exit_code == 0, (attempt, result.output)
         assert_no_loss_no_duplicates(baseline.snap, ws.settings, reference=baseline.snap)
     runs = latest_runs(ws.settings, {r[0] for r in baseline.snap.history})
+    # phase 6 may be degraded: the baseline's published ensemble has no predictions that early (it says so)
     assert len(runs) == 3 and all(
-        {s for s, _ in recorded(ws.settings, r).values()} == {"success"} for r in runs)
+        {s for (_, p), (s, _) in recorded(ws.settings, r).items() if p < 6} == {"success"}
+        and recorded(ws.settings, r)[baseline.dates[-1], 6][0] in ("success", "degraded") for r in runs)
 
 
 def test_concurrent_runs_of_one_date_one_refuses(baseline, ws, tmp_path):
@@ -503,7 +505,7 @@ def test_concurrent_runs_of_one_date_one_refuses(baseline, ws, tmp_path):
         wait_for(lambda: "nba-props run" in log.read_text(), first, "the first run taking the lock")
         second = ws.cli("run", "--date", day)  # this process, while the first holds the warehouse
         assert second.exit_code == 3, second.output
-        assert "refused" in second.output and "another nba-props run holds" in second.output
+        assert "error: another nba-props run holds" in second.output
         assert f"pid {first.pid}" in second.output
         assert first.wait(timeout=180) == 0, log.read_text()
     finally:
@@ -524,7 +526,7 @@ def test_warehouse_held_by_another_process_is_refused_clearly(baseline, ws, tmp_
         holder.kill()
         holder.wait(timeout=30)
     assert result.exit_code == 3, result.output
-    assert "refused" in result.output and "Another nba-props or dbt process may be writing" in result.output
+    assert "error: cannot open" in result.output and "Another nba-props or dbt process may be writing" in result.output
     assert latest_runs(ws.settings, {r[0] for r in baseline.snap.history}) == []
     assert_no_loss_no_duplicates(baseline.snap, ws.settings)
 
