@@ -41,7 +41,7 @@ from dbt_project.settings import Settings
 from dbt_project.timeouts import PhaseTimeout, deadline
 from dbt_project.warehouse import shared_connection
 from ingestion.landing import LandingArea
-from ingestion.pipeline import has_games
+from ingestion.pipeline import has_box_scores, has_games
 
 ALL_PHASES = (1, 2, 3, 4, 5, 6)
 STATUS_COLOURS = {"success": "green", "degraded": "yellow", "failed": "red", "skipped": "yellow",
@@ -387,14 +387,15 @@ class PipelineRunner:
 
     @staticmethod
     def dates_without_data(landing: LandingArea, dates: Sequence[date]) -> dict[date, str]:
-        """The dates with no landing files of any source ('no files') or no scheduled games ('no games')."""
+        """The dates with no landing files of any source ("no files"), or neither scheduled games nor box scores
+        ("no games")."""
         sources = [p.name for p in landing.root.iterdir() if p.is_dir()] if landing.root.is_dir() else []
         without: dict[date, str] = {}
         for day in dates:
             folders = [landing.day_dir(source, day) for source in sources]
             if not any(f.is_dir() and any(f.iterdir()) for f in folders):
                 without[day] = "no files"
-            elif not has_games(landing, day):
+            elif not has_games(landing, day) and not has_box_scores(landing, day):
                 without[day] = "no games"
         return without
 

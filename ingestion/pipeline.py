@@ -74,6 +74,19 @@ def has_games(landing: LandingArea, day: date) -> bool:
     return False
 
 
+def has_box_scores(landing: LandingArea, day: date) -> bool:
+    """The day's BallDontLie stats pages hold player lines, or one cannot be read (then it may: the load
+    quarantines it and says so)."""
+    for path in sorted(landing.day_dir("balldontlie", day).glob("stats_page_*.json")):
+        try:
+            payload = read_json(path)
+        except LandingError:
+            return True
+        if isinstance(payload, dict) and payload.get("data"):
+            return True
+    return False
+
+
 def missing_injury_reports(landing: LandingArea, dates: Sequence[date]) -> list[date]:
     """Dates with games but no NBA.com injury report, in a landing area that carries the report on other dates
     (replayed seasons without any report, ingestion/convert, never count). The report is a soft dependency:

@@ -184,7 +184,7 @@ def test_status_lists_degraded_runs_and_stale_sources(reference, tmp_path):
     info = json.loads(before.stdout)
     # before: only the first dates' publish is degraded (no history yet, so no predictions: said so)
     assert before.exit_code == 0 and info["stale_sources"] == []
-    assert all(d["phase"] == 6 and "no predictions" in d["message"] for d in info["degraded_runs"])
+    assert all(d["phase"] == 6 and "the models need earlier games" in d["message"] for d in info["degraded_runs"])
     # rosters last loaded 20 days ago (bref errors after 360 h); the next day's only landing file is malformed
     old = (datetime.now(timezone.utc) - timedelta(days=20)).timestamp()
     wh.sql("update nba_raw.rosters set _dlt_load_id = ?", [str(old)])
