@@ -45,7 +45,8 @@ PREDICTION_TABLES = ("player_prop_predictions", "model_registry")
 # consensus lines are medians, the minutes parse "MM:SS", the rest days are date differences)
 VALUE_CHECKS = {
     "player_game_summary": ["sum(minutes)", "sum(points)"],
-    "upcoming_player_game_context": ["sum(points_line)", "sum(rebounds_line)", "sum(player_rest_days)"],
+    "upcoming_player_game_context": ["sum(points_line)", "sum(points_line_spread)", "sum(player_rest_days)"],
+    "player_prop_consensus": ["sum(line_consensus)", "sum(over_probability_no_vig)"],
     "ml_feature_store": ["sum(points_line_consensus)", "sum(points_avg_l10)"],
     "publish_tonight": ["sum(consensus_line)"],
     "prediction_accuracy": ["sum(absolute_error)", "sum(profit_at_110)"],

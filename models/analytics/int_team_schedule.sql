@@ -1,6 +1,7 @@
 {{ config(materialized='view') }}
 {#
-  The schedule from each team's side: one row per team per scheduled game, with its opponent and venue.
+  The schedule (scheduled_games) from each team's side: one row per team per scheduled game, with its
+  opponent and venue.
   Shared by the models that attach anything to "the team's game on date D". season: the start year of the
   season the date falls in (August starts a new one), as in the box scores.
 #}
@@ -13,7 +14,7 @@ schedule as (
             extract(year from game_date) - case when extract(month from game_date) < 8 then 1 else 0 end
             as {{ dbt.type_int() }}
         ) as season
-    from {{ ref('stg_nbacom__schedule') }}
+    from {{ ref('scheduled_games') }}
 ),
 
 home_side as (

@@ -17,7 +17,9 @@
   - teammates_out: other players of the team listed Out on the report of game_date (null when no report was
     loaded for that date); teammates_out_minutes_share: the share of the team's minutes this season that they
     played (0 for players without minutes for the team), a measure of the minutes and shots to redistribute.
-  - *_line: consensus (median across books) of the main pre-game line, null without lines.
+  - points_line / points_line_books / points_line_spread: the consensus pre-game points line
+    (player_prop_consensus), null without lines. The other markets' lines are read from player_prop_consensus
+    by their consumers (the prediction slate, the ML step), not pivoted here.
 #}
 
 with
@@ -38,8 +40,9 @@ injuries as (
     select * from {{ ref('stg_nbacom__injury_report') }}
 ),
 
-prop_lines as (
-    select * from {{ ref('player_prop_lines') }}
+consensus_lines as (
+    select * from {{ ref('player_prop_consensus') }}
+    where market = 'player_points'
 ),
 
 appearances as (
@@ -235,23 +238,6 @@ teammates_out as (
     group by roster.nba_game_id, roster.team_abbr, roster.player_name_key
 ),
 
-consensus_lines as (
-    select
-        game_date,
-        player_name_key,
-        home_team_abbr,
-        away_team_abbr,
-        {{ median("case when market = 'player_points' then line end") }} as points_line,
-        count(distinct case when market = 'player_points' then bookmaker end) as points_line_books,
-        {{ median("case when market = 'player_rebounds' then line end") }} as rebounds_line,
-        {{ median("case when market = 'player_assists' then line end") }} as assists_line,
-        {{ median("case when market = 'player_threes' then line end") }} as threes_line,
-        {{ median("case when market = 'player_points_rebounds_assists' then line end") }}
-            as points_rebounds_assists_line
-    from prop_lines
-    group by game_date, player_name_key, home_team_abbr, away_team_abbr
-),
-
 final as (
     select
         team_context.game_date,
@@ -275,7 +261,12 @@ final as (
         team_context.rest_days,
         team_context.is_back_to_back,
         team_context.opponent_rest_days,
+        team_context.games_played as team_games_played,
+        team_context.offensive_rating as team_offensive_rating,
+        team_context.defensive_rating as team_defensive_rating,
+        team_context.pace as team_pace,
         team_context.opponent_games_played,
+        team_context.opponent_offensive_rating,
         team_context.opponent_defensive_rating,
         team_context.opponent_net_rating,
         team_context.opponent_pace,
@@ -291,12 +282,9 @@ final as (
         case
             when report_dates.game_date is not null then coalesce(teammates_out.teammates_out_minutes_share, 0)
         end as teammates_out_minutes_share,
-        consensus_lines.points_line,
-        coalesce(consensus_lines.points_line_books, 0) as points_line_books,
-        consensus_lines.rebounds_line,
-        consensus_lines.assists_line,
-        consensus_lines.threes_line,
-        consensus_lines.points_rebounds_assists_line
+        consensus_lines.line_consensus as points_line,
+        coalesce(consensus_lines.books, 0) as points_line_books,
+        consensus_lines.line_spread as points_line_spread
     from roster
     inner join team_context
         on
@@ -347,7 +335,12 @@ select
     rest_days,
     is_back_to_back,
     opponent_rest_days,
+    team_games_played,
+    team_offensive_rating,
+    team_defensive_rating,
+    team_pace,
     opponent_games_played,
+    opponent_offensive_rating,
     opponent_defensive_rating,
     opponent_net_rating,
     opponent_pace,
@@ -358,8 +351,5 @@ select
     teammates_out_minutes_share,
     points_line,
     points_line_books,
-    rebounds_line,
-    assists_line,
-    threes_line,
-    points_rebounds_assists_line
+    points_line_spread
 from final

@@ -9,7 +9,9 @@
 {#
   One row per player per scheduled game (the player_daily_cache spine): multiplicative adjustments around
   1.0 for fatigue, pace, the opponent's defense and the usage freed by teammates ruled out. Point in time:
-  box-score inputs are games strictly before the game date; the injury report is the one of the game date.
+  box-score inputs are games strictly before the game date; who is ruled out is the injury report of the game
+  date as upcoming_player_game_context matches it to the roster (its teammates_out is the one count). Pace and
+  possessions are team_offense_game_summary's.
   The formulas are documented in _precompute__models.yml.
 #}
 with
@@ -22,56 +24,35 @@ player_games as (
     select * from {{ ref('player_game_summary') }}
 ),
 
-box_scores as (
-    select * from {{ ref('stg_balldontlie__player_box_scores') }}
+team_offense as (
+    select * from {{ ref('team_offense_game_summary') }}
 ),
 
-injuries as (
-    select * from {{ ref('stg_nbacom__injury_report') }}
+team_defense as (
+    select * from {{ ref('team_defense_game_summary') }}
 ),
 
--- team box-score totals per game (offensive rebounds are not in player_game_summary)
-team_box as (
-    select
-        player_games.game_id,
-        player_games.game_date,
-        player_games.team_abbr,
-        player_games.opponent_abbr,
-        cast(sum(player_games.points) as {{ type_double() }}) as points,
-        cast(sum(player_games.minutes) as {{ type_double() }}) as minutes,
-        cast(sum(player_games.field_goals_attempted) as {{ type_double() }})
-        + 0.44 * sum(player_games.free_throws_attempted)
-        - coalesce(sum(box_scores.offensive_rebounds), 0)
-        + sum(player_games.turnovers) as possessions
-    from player_games
-    left join box_scores
-        on
-            player_games.game_id = box_scores.game_id
-            and player_games.player_id = box_scores.player_id
-    group by
-        player_games.game_id,
-        player_games.game_date,
-        player_games.team_abbr,
-        player_games.opponent_abbr
+player_context as (
+    select * from {{ ref('upcoming_player_game_context') }}
 ),
 
--- one row per team per game: the game's possessions (mean of both teams' estimates), pace per 48 minutes
+-- one row per team per game with both box scores: the game's possessions and pace as team_offense_game_summary
+-- defines them (the one possessions/pace definition), the team's points and points allowed
 team_games as (
     select
-        team.game_id,
-        team.game_date,
-        team.team_abbr,
-        team.points,
-        team.minutes,
-        opponent.points as points_allowed,
-        (team.possessions + opponent.possessions) / 2.0 as game_possessions,
-        48.0 * (team.possessions + opponent.possessions) / 2.0
-        / greatest(48.0, team.minutes / 5.0) as pace
-    from team_box as team
-    inner join team_box as opponent
+        team_defense.game_id,
+        team_defense.game_date,
+        team_defense.team_abbr,
+        cast(team_offense.points as {{ type_double() }}) as points,
+        cast(team_offense.team_minutes as {{ type_double() }}) as minutes,
+        cast(team_defense.points_allowed as {{ type_double() }}) as points_allowed,
+        team_defense.possessions as game_possessions,
+        team_defense.pace
+    from team_defense
+    inner join team_offense
         on
-            team.game_id = opponent.game_id
-            and team.opponent_abbr = opponent.team_abbr
+            team_defense.game_id = team_offense.game_id
+            and team_defense.team_abbr = team_offense.team_abbr
 ),
 
 -- a team's form over its last 10 games, valid from the day after each game to its next game date
@@ -156,41 +137,41 @@ team_form as (
             )
 ),
 
--- what each player ruled out on the day's report produced in his team's last 10 games
+-- the players ruled out for each scheduled team game (upcoming_player_game_context: the injury report of the
+-- date matched to the team's roster) and what they produced in the team's last 10 games
 out_players as (
     select
-        injuries.game_date,
-        injuries.team_abbr,
-        injuries.player_name_key,
+        player_context.game_date,
+        player_context.team_abbr,
+        player_context.player_name_key,
         coalesce(sum(player_games.points), 0) as points_l10,
         coalesce(sum(player_games.minutes), 0) as minutes_l10
-    from injuries
+    from player_context
     inner join team_form
         on
-            injuries.game_date = team_form.game_date
-            and injuries.team_abbr = team_form.team_abbr
+            player_context.game_date = team_form.game_date
+            and player_context.team_abbr = team_form.team_abbr
     left join team_game_numbers
         on
-            injuries.team_abbr = team_game_numbers.team_abbr
+            player_context.team_abbr = team_game_numbers.team_abbr
             and team_game_numbers.team_game_number > team_form.team_game_number - 10
             and team_form.team_game_number >= team_game_numbers.team_game_number
     left join player_games
         on
             team_game_numbers.game_id = player_games.game_id
             and team_game_numbers.team_abbr = player_games.team_abbr
-            and injuries.player_name_key = player_games.player_name_key
-    where injuries.injury_status = 'Out'
+            and player_context.player_name_key = player_games.player_name_key
+    where player_context.injury_status = 'Out'
     group by
-        injuries.game_date,
-        injuries.team_abbr,
-        injuries.player_name_key
+        player_context.game_date,
+        player_context.team_abbr,
+        player_context.player_name_key
 ),
 
 absences as (
     select
         spine.player_id,
         spine.cache_date as game_date,
-        count(out_players.player_name_key) as teammates_out,
         coalesce(sum(out_players.points_l10), 0) as out_points_l10,
         coalesce(sum(out_players.minutes_l10), 0) as out_minutes_l10
     from spine
@@ -247,7 +228,7 @@ inputs as (
         league.league_pace,
         opponent_form.defensive_rating_l10 as opponent_defensive_rating_l10,
         league.league_offensive_rating,
-        coalesce(absences.teammates_out, 0) as teammates_out,
+        coalesce(player_context.teammates_out, 0) as teammates_out,
         coalesce(absences.out_minutes_l10 / nullif(team_form.minutes_l10, 0), 0) as absent_minutes_share,
         -- capped so the boost stays finite when most of a roster is ruled out
         least(coalesce(absences.out_points_l10 / nullif(team_form.points_l10, 0), 0), 0.6) as absent_points_share
@@ -274,6 +255,11 @@ inputs as (
         on
             spine.player_id = absences.player_id
             and spine.cache_date = absences.game_date
+    left join player_context
+        on
+            spine.nba_game_id = player_context.nba_game_id
+            and spine.team_abbr = player_context.team_abbr
+            and spine.player_name_key = player_context.player_name_key
 ),
 
 factors as (

@@ -1,19 +1,18 @@
 {#
   One row per player per scheduled game of his team (the player_daily_cache spine) with his shot profile by
   zone: season-to-date attempts, share of attempts and FG% in the restricted area, the paint, mid-range and
-  from three. Point in time: only shots of games strictly before the game date. Shots are matched to players
-  by game date, team and normalized name. Empty when there is no play-by-play (then the model still builds).
+  from three. Point in time: only shots of games strictly before the game date. Shots per game (shot_zone_game_summary) are
+  matched to players by game date, team and normalized name. Empty when there is no play-by-play (then the model still builds).
 #}
-{%- set zones = ['restricted_area', 'paint', 'mid_range', 'three'] %}
+{%- set zones = shot_zones() %}
 with
 
 spine as (
     select * from {{ ref('player_daily_cache') }}
 ),
 
-shots as (
-    select * from {{ ref('stg_bigdataball__shots') }}
-    where shot_zone is not null
+shot_zones as (
+    select * from {{ ref('shot_zone_game_summary') }}
 ),
 
 player_games as (
@@ -26,16 +25,16 @@ player_game_zones as (
         player_games.season,
         player_games.game_date,
         {%- for zone in zones %}
-            sum(case when shots.shot_zone = '{{ zone }}' then 1 else 0 end) as {{ zone }}_attempts,
-            sum(case when shots.shot_zone = '{{ zone }}' and shots.is_made then 1 else 0 end) as {{ zone }}_makes,
+            sum(shot_zones.{{ zone }}_attempts) as {{ zone }}_attempts,
+            sum(shot_zones.{{ zone }}_makes) as {{ zone }}_makes,
         {%- endfor %}
-        count(*) as shot_attempts
-    from shots
+        sum(shot_zones.shot_attempts) as shot_attempts
+    from shot_zones
     inner join player_games
         on
-            shots.game_date = player_games.game_date
-            and shots.team_abbr = player_games.team_abbr
-            and shots.player_name_key = player_games.player_name_key
+            shot_zones.game_date = player_games.game_date
+            and shot_zones.team_abbr = player_games.team_abbr
+            and shot_zones.player_name_key = player_games.player_name_key
     group by
         player_games.player_id,
         player_games.season,

@@ -1,57 +1,34 @@
 {#
   One row per team per scheduled game: what its opponents shot against it by zone, season to date, next to
   the league average over the same games. Point in time: only shots of games strictly before the game date.
-  The season of a date is its year from August on, the previous year before. Empty when there is no
-  play-by-play (then the model still builds).
+  Shots per game come from shot_zone_game_summary (analytics). Empty when there is no play-by-play (then
+  the model still builds).
 #}
-{%- set zones = ['restricted_area', 'paint', 'mid_range', 'three'] %}
+{%- set zones = shot_zones() %}
 with
 
-schedule as (
-    select * from {{ ref('stg_nbacom__schedule') }}
+shot_zones as (
+    select * from {{ ref('shot_zone_game_summary') }}
 ),
 
-shots as (
-    select * from {{ ref('stg_bigdataball__shots') }}
-    where shot_zone is not null
-),
-
-shots_against as (
-    select
-        shots.nba_game_id,
-        shots.game_date,
-        case
-            when shots.team_abbr = schedule.home_team_abbr then schedule.away_team_abbr
-            else schedule.home_team_abbr
-        end as defense_team_abbr,
-        shots.shot_zone,
-        shots.is_made
-    from shots
-    inner join schedule
-        on
-            shots.nba_game_id = schedule.nba_game_id
-            and shots.team_abbr in (schedule.home_team_abbr, schedule.away_team_abbr)
-),
-
+-- what each team's opponents shot against it, per game
 team_game_zones as (
     select
-        defense_team_abbr,
+        opponent_abbr as defense_team_abbr,
         nba_game_id,
         game_date,
-        case
-            when extract(month from game_date) >= 8 then extract(year from game_date)
-            else extract(year from game_date) - 1
-        end as season,
+        season,
         {%- for zone in zones %}
-            sum(case when shot_zone = '{{ zone }}' then 1 else 0 end) as {{ zone }}_attempts,
-            sum(case when shot_zone = '{{ zone }}' and is_made then 1 else 0 end) as {{ zone }}_makes,
+            sum({{ zone }}_attempts) as {{ zone }}_attempts,
+            sum({{ zone }}_makes) as {{ zone }}_makes,
         {%- endfor %}
-        count(*) as shot_attempts
-    from shots_against
+        sum(shot_attempts) as shot_attempts
+    from shot_zones
     group by
-        defense_team_abbr,
+        opponent_abbr,
         nba_game_id,
-        game_date
+        game_date,
+        season
 ),
 
 -- season to date after each game, valid from the day after it up to the team's next game with shots
