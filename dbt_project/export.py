@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -26,6 +24,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from dbt_project.errors import FileSystemError, NoDataError, UsageError, UserError
 from dbt_project.feed_schemas import FEEDS, SCHEMAS
+from dbt_project.files import write_text_atomic
 from dbt_project.settings import Settings, project_vars, target_folder
 from dbt_project.warehouse import connect
 
@@ -54,20 +53,6 @@ def _clean(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (temp file + rename): readers see the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # published files are world-readable (mkstemp creates 0600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:

@@ -15,11 +15,10 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from dbt_project.files import write_text_atomic
 from dbt_project.settings import Settings
 
 
@@ -37,14 +36,7 @@ def snapshot_path(settings: Settings) -> Path:
 
 
 def _write(path: Path, payload: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, default=str)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, json.dumps(payload, default=str))
 
 
 def _read(path: Path) -> dict[str, Any] | None:

@@ -10,10 +10,7 @@ with
 schedule as (
     select
         *,
-        cast(
-            extract(year from game_date) - case when extract(month from game_date) < 8 then 1 else 0 end
-            as {{ dbt.type_int() }}
-        ) as season
+        {{ season_of('game_date') }} as season
     from {{ ref('scheduled_games') }}
 ),
 

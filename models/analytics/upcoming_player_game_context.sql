@@ -101,11 +101,7 @@ latest_scrape as (
         on
             team_context.team_abbr = scrapes.team_abbr
             and team_context.game_date >= scrapes.as_of_date
-            and team_context.season = cast(
-                extract(year from scrapes.as_of_date)
-                - case when extract(month from scrapes.as_of_date) < 8 then 1 else 0 end
-                as {{ dbt.type_int() }}
-            )
+            and team_context.season = {{ season_of('scrapes.as_of_date') }}
     group by team_context.nba_game_id, team_context.game_date, team_context.team_abbr
 ),
 
