@@ -157,41 +157,5 @@ final as (
     from with_history
 )
 
-select
-    game_id,
-    game_date,
-    season,
-    player_id,
-    player_name,
-    player_name_key,
-    position,
-    team_abbr,
-    opponent_abbr,
-    is_home,
-    minutes,
-    played,
-    points,
-    rebounds,
-    assists,
-    threes,
-    points_rebounds_assists,
-    steals,
-    blocks,
-    turnovers,
-    field_goals_made,
-    field_goals_attempted,
-    threes_attempted,
-    free_throws_made,
-    free_throws_attempted,
-    previous_game_date,
-    rest_days,
-    position_group,
-    is_starter,
-    offensive_rebounds,
-    defensive_rebounds,
-    team_minutes,
-    team_minutes_share,
-    usage_rate,
-    true_shooting_pct
-from final
+select * from final
 where {{ incremental_since('game_date') }}

@@ -128,33 +128,5 @@ final as (
     from with_possessions
 )
 
-select
-    game_id,
-    game_date,
-    season,
-    team_abbr,
-    opponent_abbr,
-    is_home,
-    players_used,
-    team_minutes,
-    game_minutes,
-    points,
-    field_goals_made,
-    field_goals_attempted,
-    threes_made,
-    threes_attempted,
-    free_throws_made,
-    free_throws_attempted,
-    offensive_rebounds,
-    defensive_rebounds,
-    rebounds,
-    assists,
-    turnovers,
-    steals,
-    blocks,
-    possessions_estimate,
-    possessions,
-    pace,
-    offensive_rating
-from final
+select * from final
 where {{ incremental_since('game_date') }}
