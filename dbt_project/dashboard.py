@@ -1,8 +1,9 @@
 """`nba-props dashboard`: one static, offline HTML page of pipeline health from the nba_monitoring views.
 
-Sections: latest runs, phase status per date (heatmap), gate outcomes that were not a clean pass, degraded
-runs, latency per phase and date, prediction coverage per game, quarantined rows, rows loaded, and bytes
-billed (BigQuery). plotly.js is embedded in the page, so it needs no network.
+Sections: latest runs, phase status per date (heatmap), prediction coverage per game, graded performance of
+each prediction system per day (nba_predictions.system_daily_performance), latency per phase and date,
+quarantined rows, gate outcomes that were not a clean pass, degraded runs, rows loaded, and bytes billed
+(BigQuery). plotly.js is embedded in the page, so it needs no network.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from dbt_project.warehouse import connect, table_exists
 
 STATUS_CODES = {"success": 0, "degraded": 1, "skipped": 2, "running": 2, "interrupted": 3, "failed": 3}
 STATUS_COLOURS = ["#2e9e5b", "#e0a800", "#9aa0a6", "#d93025"]
+PERFORMANCE_COLOURS = ["#1a73e8", "#e8710a", "#9334e6", "#12b5cb", "#c5221f", "#188038"]
 VIEWS = (
     "pipeline_runs", "pipeline_phase_status", "gate_outcomes", "degraded_runs", "phase_latency",
     "prediction_coverage", "ingest_rejections", "ingest_loads", "warehouse_bytes_billed",
 )
+# models of other layers the page shows, with their schema
+OTHER_VIEWS = {"system_daily_performance": "nba_predictions"}
 
 
 class DashboardError(UserError, RuntimeError):
@@ -31,15 +35,17 @@ class DashboardError(UserError, RuntimeError):
 
 
 def load_views(settings: Settings) -> dict[str, pd.DataFrame]:
-    """Every monitoring view that exists (a view that was never built is an empty frame)."""
+    """Every monitoring view (and OTHER_VIEWS model) that exists (one never built is an empty frame)."""
     if settings.is_duckdb and not settings.duckdb_path.exists():
         raise DashboardError(f"no warehouse at {settings.duckdb_path}: run the pipeline first (make demo)")
     schema = settings.schema("nba_monitoring")
+    wanted = {**{view: "nba_monitoring" for view in VIEWS}, **OTHER_VIEWS}
     frames: dict[str, pd.DataFrame] = {}
     with connect(settings, read_only=True) as con:
-        for view in VIEWS:
+        for view, logical in wanted.items():
+            where = settings.schema(logical)
             frames[view] = (
-                con.execute(f"select * from {schema}.{view}").df() if table_exists(con, schema, view)
+                con.execute(f"select * from {where}.{view}").df() if table_exists(con, where, view)
                 else pd.DataFrame()
             )
     for frame in frames.values():
@@ -61,6 +67,26 @@ def _table(df: pd.DataFrame, columns: list[str], empty: str, limit: int = 20) ->
     )
     more = f"<p class='note'>{len(df) - limit} more rows not shown</p>" if len(df) > limit else ""
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
+
+
+def system_performance(daily: pd.DataFrame) -> pd.DataFrame:
+    """Per game date and system, over its markets and model versions: graded predictions, MAE (weighted by
+    predictions), picks, hits and hits per pick (a push is not a hit), and ROI per pick at the offered price."""
+    if daily.empty:
+        return pd.DataFrame(columns=["game_date", "system", "n_predictions", "mae", "n_picks", "n_hits",
+                                     "hits_per_pick", "roi_at_price"])
+    d = daily.assign(error_sum=daily["mae"] * daily["n_predictions"],
+                     profit_sum=daily["roi_at_price"].fillna(0.0) * daily["n_picks"])
+    per = d.groupby(["game_date", "system"], as_index=False).agg(
+        n_predictions=("n_predictions", "sum"), error_sum=("error_sum", "sum"), n_picks=("n_picks", "sum"),
+        n_hits=("n_hits", "sum"), profit_sum=("profit_sum", "sum"))
+    counts = ["n_predictions", "n_picks", "n_hits"]
+    per[counts] = per[counts].astype("int64")  # DuckDB's sum() arrives as a float (HUGEINT)
+    picks = per["n_picks"].where(per["n_picks"] > 0)
+    per["mae"] = per["error_sum"] / per["n_predictions"]
+    per["hits_per_pick"] = per["n_hits"] / picks
+    per["roi_at_price"] = per["profit_sum"] / picks
+    return per.drop(columns=["error_sum", "profit_sum"]).sort_values(["game_date", "system"], ignore_index=True)
 
 
 def _figures(v: dict[str, pd.DataFrame]) -> dict[str, Any]:
@@ -96,6 +122,24 @@ def _figures(v: dict[str, pd.DataFrame]) -> dict[str, Any]:
                          height=320, margin={"t": 50, "b": 40})
         low = coverage[coverage["coverage"].fillna(1.0) < 0.999].sort_values(["game_date", "coverage"])
         figs["coverage_table"] = low
+    performance = system_performance(v["system_daily_performance"])
+    if not performance.empty:
+        from plotly.subplots import make_subplots
+
+        fig = make_subplots(rows=1, cols=2, subplot_titles=("MAE", "hits per pick (a push is not a hit)"))
+        for i, (system, part) in enumerate(performance.groupby("system")):
+            # systems that agree (e.g. last-10 and season averages before a player's 10th game) overlap: the
+            # dash tells them apart
+            line = {"color": PERFORMANCE_COLOURS[i % len(PERFORMANCE_COLOURS)], "dash": ("solid", "dash", "dot")[i % 3]}
+            x = part["game_date"].astype(str)
+            fig.add_scatter(x=x, y=part["mae"], name=system, legendgroup=system, mode="lines+markers", line=line,
+                            row=1, col=1)
+            fig.add_scatter(x=x, y=part["hits_per_pick"], name=system, legendgroup=system, showlegend=False,
+                            mode="lines+markers", line=line, row=1, col=2)
+        figs["performance"] = fig.update_layout(
+            title="Graded predictions per system and game date (all markets and books)", height=340,
+            margin={"t": 70, "b": 40})
+        figs["performance_table"] = performance[performance["game_date"] == performance["game_date"].max()]
     latency = v["phase_latency"]
     if not latency.empty:
         fig = go.Figure()
@@ -166,7 +210,8 @@ def render(v: dict[str, pd.DataFrame], title: str) -> str:
     ]
     include = True  # plotly.js once, inline: the page works offline
     for key, heading in (("phase_status", "Phase status"), ("coverage", "Prediction coverage"),
-                         ("latency", "Latency"), ("quarantine", "Quarantine")):
+                         ("performance", "Prediction performance"), ("latency", "Latency"),
+                         ("quarantine", "Quarantine")):
         parts.append(f"<h2>{heading}</h2>")
         if key in figs:
             parts.append(pio.to_html(figs[key], include_plotlyjs=include, full_html=False,
@@ -179,6 +224,11 @@ def render(v: dict[str, pd.DataFrame], title: str) -> str:
                                 ["game_date", "nba_game_id", "home_team_abbr", "away_team_abbr",
                                  "players_with_lines", "players_ruled_out", "players_predicted", "coverage"],
                                 "every game fully covered"))
+        if key == "performance" and "performance_table" in figs:
+            table = figs["performance_table"].round({"mae": 3, "hits_per_pick": 3, "roi_at_price": 3})
+            parts.append("<p class='note'>latest graded date, per system</p>" + _table(
+                table, ["game_date", "system", "n_predictions", "mae", "n_picks", "n_hits", "hits_per_pick",
+                        "roi_at_price"], "nothing graded yet"))
     gates = v["gate_outcomes"]
     not_clean = gates[gates["outcome"] != "passed"].sort_values("finished_at", ascending=False) \
         if not gates.empty else gates

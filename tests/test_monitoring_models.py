@@ -9,6 +9,8 @@ import json
 import pandas as pd
 import pytest
 
+from dbt_project.runner import span
+from dbt_project.settings import project_vars
 from dbt_project.warehouse import connect
 from tests.conftest import make_env
 
@@ -106,6 +108,66 @@ def test_dlt_load_info_has_a_row_per_raw_table_with_its_rows(demo_env):
         view.sort_values("table_name").reset_index(drop=True),
         loads[view.columns].sort_values("table_name").reset_index(drop=True),
     )
+
+
+def test_ingest_loads_match_what_phase1_loaded(demo_env):
+    run_id = _fixture_run(demo_env)
+    loads = _query(demo_env, f"select * from {MON}.ingest_loads where run_id = ?", [run_id])
+    phase1 = _query(demo_env, f"select * from {MON}.pipeline_run_history where run_id = ? and phase = 1",
+                    [run_id])
+    assert not loads.empty and not loads.duplicated(["run_id", "table_name"]).any()
+    # the fixture run is the warehouse's first load (an empty nba_raw): what it loaded is every raw table as a whole
+    with connect(demo_env.settings, read_only=True) as con:
+        raw = {
+            t: con.execute(f'select count(*) from test_nba_raw."{t}"').fetchone()[0]
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'test_nba_raw' "
+                "and table_name not like '\\_dlt%' escape '\\' and table_name != 'rejected_rows'").fetchall()
+        }
+    assert dict(zip(loads["table_name"], loads["row_count"], strict=True)) == raw
+    # ... and what phase 1 recorded: its rows per table, their total in its message, its load ids
+    details = json.loads(phase1["details"][0])
+    assert dict(zip(loads["table_name"], loads["row_count"], strict=True)) == details["rows"]
+    assert set(phase1["message"]) == {f"loaded {sum(raw.values())} rows into test_nba_raw"}
+    assert set(loads["load_id"]) == {",".join(details["load_ids"])}
+    steps = loads[["extract_seconds", "normalize_seconds", "load_seconds"]]
+    assert steps.notna().all().all() and (steps >= 0).all().all()
+    assert (loads["extract_seconds"] == details["step_seconds"]["extract"]).all()
+    # recorded at the end of the load, inside phase 1
+    assert (loads["loaded_at"] >= phase1["started_at"].min()).all()
+    assert (loads["loaded_at"] <= phase1["finished_at"].max()).all()
+    # every run whose phase 1 ran has its loads, and only those
+    ran = set(_query(demo_env, f"select distinct run_id from {MON}.pipeline_run_history "
+                               "where phase = 1 and status in ('success', 'degraded')")["run_id"])
+    assert set(_query(demo_env, f"select distinct run_id from {MON}.ingest_loads")["run_id"]) == ran
+
+
+def test_degraded_runs_are_exactly_the_degraded_phases_with_their_message(demo_env):
+    columns = ["run_id", "run_date", "phase", "phase_name", "target_name", "finished_at", "message"]
+    degraded = _query(demo_env, f"select * from {MON}.degraded_runs")
+    history = _query(demo_env, f"select * from {MON}.pipeline_run_history")
+    assert list(degraded.columns) == columns
+    expected = history[history["status"] == "degraded"][columns]
+    key = ["run_id", "run_date", "phase"]
+    pd.testing.assert_frame_equal(degraded.sort_values(key).reset_index(drop=True),
+                                  expected.sort_values(key).reset_index(drop=True))
+
+    # the demo window's range run: phase 6 only (one record per phase, so every date of the run), because the
+    # first dates have no history: no predictions at all, then none of the published system yet
+    run_id = _fixture_run(demo_env)
+    ours = degraded[degraded["run_id"] == run_id]
+    assert set(ours["phase"]) == {6}
+    assert sorted(ours["run_date"].dt.date) == demo_env.all_dates
+    [message] = set(ours["message"])
+    predicted = _query(demo_env, "select distinct game_date, system from test_nba_predictions.player_prop_predictions")
+    any_system = set(predicted["game_date"].dt.date)
+    system = project_vars()["publish_system"]
+    published = set(predicted[predicted["system"] == system]["game_date"].dt.date)
+    none = [d for d in demo_env.game_dates if d not in any_system]
+    unpublished = [d for d in demo_env.game_dates if d in any_system and d not in published]
+    assert none and unpublished and len(none) + len(unpublished) < len(demo_env.game_dates)
+    assert f"no predictions for {span(none)}" in message
+    assert f"the published system {system} predicted nothing for {span(unpublished)}" in message
 
 
 # -- 3. runs, gates, latency --------------------------------------------------------------------------------

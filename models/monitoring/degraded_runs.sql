@@ -1,4 +1,10 @@
 -- Every phase recorded as degraded (the run went on, with less): when, for which date, and why.
+with
+
+history as (
+    select * from {{ ref('stg_monitoring__pipeline_run_history') }}
+)
+
 select
     run_id,
     run_date,
@@ -7,5 +13,5 @@ select
     target_name,
     finished_at,
     message
-from {{ source('nba_monitoring', 'pipeline_run_history') }}
+from history
 where status = 'degraded'

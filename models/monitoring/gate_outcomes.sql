@@ -5,7 +5,7 @@
 with
 
 history as (
-    select * from {{ source('nba_monitoring', 'pipeline_run_history') }}
+    select * from {{ ref('stg_monitoring__pipeline_run_history') }}
 )
 
 select

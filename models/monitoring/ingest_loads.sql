@@ -1,4 +1,10 @@
 -- What each run's phase 1 loaded: rows per raw table and dlt's step timings (from dlt's load info).
+with
+
+loads as (
+    select * from {{ ref('stg_monitoring__dlt_load_info') }}
+)
+
 select
     run_id,
     load_id,
@@ -8,4 +14,4 @@ select
     normalize_seconds,
     load_seconds,
     loaded_at
-from {{ source('nba_monitoring', 'dlt_load_info') }}
+from loads

@@ -6,20 +6,8 @@
 with
 
 rejected as (
-    select * from {{ source('nba_raw_quarantine', 'rejected_rows') }}
+    select * from {{ ref('stg_monitoring__rejected_rows') }}
     where resolved_at is null
-),
-
-dated as (
-    select
-        resource,
-        source_file,
-        field,
-        reason,
-        rejected_at,
-        -- landing files are <source>/<YYYY-MM-DD>/<file>
-        cast(substr(source_file, strpos(source_file, '/') + 1, 10) as date) as landing_date
-    from rejected
 )
 
 select
@@ -31,5 +19,5 @@ select
     count(distinct source_file) as files,
     min(source_file) as example_file,
     max(rejected_at) as last_rejected_at
-from dated
+from rejected
 group by landing_date, resource, field, reason

@@ -8,13 +8,21 @@ status as (
     select * from {{ ref('pipeline_phase_status') }}
 ),
 
+node_results as (
+    select * from {{ ref('stg_monitoring__dbt_node_results') }}
+),
+
+history as (
+    select * from {{ ref('stg_monitoring__pipeline_run_history') }}
+),
+
 nodes as (
     select
         run_id,
         phase,
         sum(execution_seconds) as dbt_node_seconds,
         count(*) as dbt_nodes
-    from {{ source('nba_monitoring', 'dbt_node_results') }}
+    from node_results
     group by run_id, phase
 ),
 
@@ -23,7 +31,7 @@ end_to_end as (
         run_date,
         run_id,
         {{ dbt.datediff('min(started_at)', 'max(finished_at)', 'second') }} as end_to_end_seconds
-    from {{ source('nba_monitoring', 'pipeline_run_history') }}
+    from history
     group by run_date, run_id
 )
 

@@ -2,6 +2,12 @@
   Bytes processed and billed per run and phase, from dbt's adapter responses (BigQuery; null on DuckDB,
   which bills nothing).
 #}
+with
+
+nodes as (
+    select * from {{ ref('stg_monitoring__dbt_node_results') }}
+)
+
 select
     run_id,
     phase,
@@ -9,5 +15,5 @@ select
     sum(bytes_processed) as bytes_processed,
     sum(bytes_billed) as bytes_billed,
     max(completed_at) as completed_at
-from {{ source('nba_monitoring', 'dbt_node_results') }}
+from nodes
 group by run_id, phase
