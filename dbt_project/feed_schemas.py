@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ingestion.markets import MARKETS
+
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 NUM = {"type": ["number", "null"]}
 INT = {"type": ["integer", "null"]}
@@ -12,8 +14,7 @@ STR = {"type": ["string", "null"]}
 BOOL = {"type": ["boolean", "null"]}
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 PROB = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
-MARKET = {"enum": ["player_points", "player_rebounds", "player_assists", "player_threes",
-                   "player_points_rebounds_assists"]}
+MARKET = {"enum": list(MARKETS)}  # the seed's markets (seeds/prop_markets.csv)
 REC = {"enum": ["OVER", "UNDER", "PASS"]}
 OUTCOME = {"enum": ["OVER", "UNDER", "PUSH", None]}
 

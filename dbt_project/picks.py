@@ -20,6 +20,7 @@ from dbt_project.history import GOOD, latest_phase_outcomes
 from dbt_project.settings import Settings, project_vars
 from dbt_project.warehouse import connect, table_exists
 from ingestion.live.common import EASTERN
+from ingestion.markets import market_labels
 
 MODEL = "publish_best_bets"
 
@@ -43,8 +44,9 @@ def tipoff_eastern(tipoff_at: str | None) -> str | None:
 
 
 def market_label(market: str) -> str:
-    """player_points_rebounds_assists -> points rebounds assists."""
-    return market.removeprefix("player_").replace("_", " ")
+    """The seed's label of a market (seeds/prop_markets.csv): player_points_rebounds_assists -> points rebounds
+    assists; a market the seed does not list is shown as its key."""
+    return market_labels().get(market, market)
 
 
 def _bet(r: dict[str, Any]) -> dict[str, Any]:

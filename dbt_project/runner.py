@@ -281,6 +281,7 @@ class PipelineRunner:
         from ml.predict import ensure_table, predict_dates
 
         gate = self._precompute_gate(dates) if 4 not in self._phases else {}
+        self.dbt.parse()  # ml/ reads the feature list and feature_version from this project's manifest.json
         started = time.perf_counter()
         ensure_table(self.settings)
         per_date = predict_dates(self.settings, dates, self.run_id)

@@ -8,7 +8,8 @@
    predicted too (they feed the calibration and the stack) but only games in [D1, D2] are scored.
 4. Scoring (points market for the headline, every market in ``markets``), on player-games every system
    predicted and that were played:
-   * ``book_line_mae``: the consensus (median across books) pre-game line used as the prediction;
+   * ``book_line_mae``: the consensus pre-game line used as the prediction (``line_consensus`` of
+     nba_analytics.player_prop_consensus, the median across books; player-games without one are counted);
    * per system ``mae`` of its predicted mean;
    * picks: for each player-game the system recommends, the one book quote it would bet (the largest edge);
      ``hit_rate`` (pushes excluded), ``brier`` and ``ece`` of P(recommended side) (10 equal-width bins),
@@ -40,6 +41,11 @@ from ml.markets import MARKETS, POINTS
 
 BOOTSTRAP_SAMPLES = 1000
 BINS = 10
+GRADED_COLUMNS = (
+    "game_date", "player_id", "market", "bookmaker", "system", "model_version", "line", "over_price", "under_price",
+    "predicted_value", "prob_over", "recommendation", "edge", "actual_value", "outcome", "is_hit", "profit_at_110",
+    "profit_at_price",
+)
 
 
 class EvaluationError(UserError, RuntimeError):
@@ -131,18 +137,24 @@ def replay(cfg: EvalConfig, console=None) -> tuple[Settings, dict[str, Any]]:
 
 # -- scoring --------------------------------------------------------------------------------------------------
 def graded_rows(settings: Settings, start: date, end: date) -> pd.DataFrame:
-    """Graded predictions (prediction_accuracy) of the registered system versions in [start, end]."""
+    """Graded predictions (prediction_accuracy) of the registered system versions in [start, end], each with
+    the consensus line of its player-game (nba_analytics.player_prop_consensus: the one definition of it; the
+    player's name key from the feature row the prediction was made from; null without one)."""
     from ml.systems import build_systems
 
     versions = {(s.name, s.model_version) for s in build_systems({})}
+    graded = ", ".join(f"a.{c}" for c in GRADED_COLUMNS)
     with connect(settings, read_only=True) as con:
         rows = con.execute(
             f"""
-            select game_date, player_id, market, bookmaker, system, model_version, line, over_price, under_price,
-                predicted_value, prob_over, recommendation, edge, actual_value, outcome, is_hit, profit_at_110,
-                profit_at_price
-            from {settings.schema('nba_predictions')}.prediction_accuracy
-            where game_date between ? and ? and actual_value is not null
+            select {graded}, c.line_consensus
+            from {settings.schema('nba_predictions')}.prediction_accuracy as a
+            left join {settings.schema('nba_precompute')}.ml_feature_store as f
+                on f.player_id = a.player_id and f.game_date = a.game_date
+            left join {settings.schema('nba_analytics')}.player_prop_consensus as c
+                on c.game_date = a.game_date and c.market = a.market and c.player_name_key = f.player_name_key
+                and (a.team_abbr is null or a.team_abbr in (c.home_team_abbr, c.away_team_abbr))
+            where a.game_date between ? and ? and a.actual_value is not null
             """,
             [start, end],
         ).df()
@@ -208,9 +220,14 @@ def picks_of(rows: pd.DataFrame) -> pd.DataFrame:
 def score_market(rows: pd.DataFrame, rng: np.random.Generator, with_intervals: bool = True,
                  registered: list[str] | None = None) -> dict[str, Any]:
     """Metrics of one market's graded rows (see the module docstring). A ``registered`` system without a
-    single graded prediction is reported with n = 0 and a note, never dropped silently."""
+    single graded prediction is reported with n = 0 and a note, never dropped silently. The book line of a
+    player-game is its ``line_consensus``; player-games without one are left out and counted
+    (``n_player_games_without_consensus``)."""
+    no_consensus = rows["line_consensus"].isna()
+    without = rows.loc[no_consensus, ["game_date", "player_id"]].drop_duplicates()
+    rows = rows[~no_consensus]
     games = rows.groupby(["game_date", "player_id", "system"]).agg(
-        predicted=("predicted_value", "first"), line=("line", "median"), actual=("actual_value", "first")
+        predicted=("predicted_value", "first"), line=("line_consensus", "first"), actual=("actual_value", "first")
     ).reset_index()
     systems = sorted(games["system"].unique())
     complete = games.groupby(["game_date", "player_id"])["system"].transform("nunique") == len(systems)
@@ -222,6 +239,7 @@ def score_market(rows: pd.DataFrame, rng: np.random.Generator, with_intervals: b
     line_by_key = first.set_index(["game_date", "player_id"])["line"]
     result: dict[str, Any] = {
         "n_player_games": int(len(keys)),
+        "n_player_games_without_consensus": int(len(without)),
         "book_line_mae": round(float(line_errors.mean()), 4) if len(keys) else None,
         "systems": {},
     }
@@ -293,6 +311,7 @@ def score(settings: Settings, start: date, end: date, seed: int = 20251123) -> d
         "book_line_mae": points["book_line_mae"],
         "book_line_mae_ci95": points.get("book_line_mae_ci95"),
         "n_player_games": points["n_player_games"],
+        "n_player_games_without_consensus": points["n_player_games_without_consensus"],
         "systems": points["systems"],
         "markets": {m: {k: v for k, v in r.items() if k != "book_line_mae_ci95"} for m, r in by_market.items()},
     }
@@ -347,7 +366,9 @@ def write_report(result: dict[str, Any], path: Path, png: Path) -> None:
         f"Data: `{window['data_dir']}`; seasons {', '.join(window['seasons'])}; history from "
         f"{window['history_start']}; predictions walk-forward from {window['first_predicted_date']}; scored: "
         f"{window['game_dates_scored']} game dates, {result['n_player_games']} points player-games that every "
-        "system predicted and that were played.",
+        "system predicted and that were played"
+        + (f" ({result['n_player_games_without_consensus']} more without a consensus line left out)."
+           if result.get("n_player_games_without_consensus") else "."),
         "",
         f"Book line (consensus median) MAE: **{_fmt(line)}**{_ci(result.get('book_line_mae_ci95'))}. "
         "Goals: MAE <= 0.98 x line, ECE <= 0.03, picks >= 55% with positive ROI at the offered prices.",

@@ -1,9 +1,13 @@
-"""The prop markets the systems predict: the Odds API market key, the stat's column in
-``player_game_summary`` and the prefix of its form columns in ``ml_feature_store``."""
+"""The prop markets the systems predict, built from the seed `seeds/prop_markets.csv` (read by
+``ingestion.markets``, the project's one reader of it): the Odds API market key, the stat's column in
+``player_game_summary``, the prefix of its form columns in ``ml_feature_store`` and the spread of the normal
+fallback."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from ingestion.markets import MARKETS_CSV, load_markets
 
 
 @dataclass(frozen=True)
@@ -27,13 +31,9 @@ class Market:
 
 
 MARKETS: dict[str, Market] = {
-    m.key: m
-    for m in (
-        Market("player_points", "points", "points", 6.0),
-        Market("player_rebounds", "rebounds", "rebounds", 2.6),
-        Market("player_assists", "assists", "assists", 2.0),
-        Market("player_threes", "threes", "threes", 1.2),
-        Market("player_points_rebounds_assists", "points_rebounds_assists", "pra", 7.5),
-    )
+    m.market: Market(m.market, m.stat_column, m.feature_prefix, m.default_sd) for m in load_markets()
 }
-POINTS = MARKETS["player_points"]
+POINTS_KEY = "player_points"  # the headline market (evaluation, the default_points_sd var)
+if POINTS_KEY not in MARKETS:
+    raise ValueError(f"{MARKETS_CSV}: the headline market {POINTS_KEY} is not listed")
+POINTS = MARKETS[POINTS_KEY]

@@ -2,7 +2,8 @@
 
 For a prediction date D and market m the stack is fitted on the components' stored predictions of played
 games in [D - window, D) (each made out of sample, by a model trained before its own date): one row per
-player and date with the consensus line (median across books) L, the components' means p_i and the actual y.
+player and date with the consensus line L (nba_analytics.player_prop_consensus: the median across books), the
+components' means p_i and the actual y.
 A ridge regression (RidgeCV, leave-one-out choice of the penalty on those rows only) fits
     y - L  ~  b0 + sum_i b_i * (p_i - L),
 so a heavy penalty shrinks the prediction to the market's line and the data decide how far each component
@@ -43,9 +44,10 @@ class StackFit:
 
 def training_rows(settings: Settings, market_key: str, actual_column: str, versions: dict[str, str],
                   since: date, before: date) -> pd.DataFrame:
-    """One row per player and date in [since, before): consensus line, each component's mean, the actual."""
+    """One row per player and date in [since, before): consensus line (player_prop_consensus of the player's
+    game, his name key from the feature row the prediction was made from), each component's mean, the actual."""
     predictions = f"{settings.schema('nba_predictions')}.player_prop_predictions"
-    analytics = settings.schema("nba_analytics")
+    analytics, precompute = settings.schema("nba_analytics"), settings.schema("nba_precompute")
     pairs = " or ".join("(system = ? and model_version = ?)" for _ in versions)
     params: list = [market_key, since, before]
     for name, version in versions.items():
@@ -54,10 +56,15 @@ def training_rows(settings: Settings, market_key: str, actual_column: str, versi
         long = con.execute(
             f"""
             select p.game_date, p.player_id, p.system, any_value(p.predicted_value) as predicted_value,
-                median(p.line) as line, any_value(cast(s.{actual_column} as double)) as actual
+                any_value(c.line_consensus) as line, any_value(cast(s.{actual_column} as double)) as actual
             from {predictions} as p
             inner join {analytics}.player_game_summary as s
                 on s.player_id = p.player_id and s.game_date = p.game_date
+            left join {precompute}.ml_feature_store as f
+                on f.player_id = p.player_id and f.game_date = p.game_date
+            left join {analytics}.player_prop_consensus as c
+                on c.game_date = p.game_date and c.player_name_key = f.player_name_key and c.market = p.market
+                and (p.team_abbr is null or p.team_abbr in (c.home_team_abbr, c.away_team_abbr))
             where p.market = ? and p.game_date >= ? and p.game_date < ? and ({pairs})
                 and s.played and s.{actual_column} is not null
             group by p.game_date, p.player_id, p.system
@@ -95,7 +102,8 @@ def fit(settings: Settings, system, versions: dict[str, str], game_date: date) -
 
 
 def _register(settings: Settings, system, through: date, stack: StackFit) -> None:
-    from ml.xgb import FEATURE_VERSION, REGISTRY_TABLE, ensure_registry
+    from ml.features import feature_spec
+    from ml.xgb import REGISTRY_TABLE, ensure_registry
 
     ensure_registry(settings)
     table = f"{settings.schema('nba_predictions')}.{REGISTRY_TABLE}"
@@ -105,7 +113,8 @@ def _register(settings: Settings, system, through: date, stack: StackFit) -> Non
         con.execute(
             f"insert or replace into {table} (system, model_version, market, feature_version, trained_through, "
             "n_train_rows, features, params, trained_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [system.name, system.model_version, system.market.key, FEATURE_VERSION, through, stack.n_rows,
+            [system.name, system.model_version, system.market.key, feature_spec(settings).version, through,
+             stack.n_rows,
              json.dumps(list(stack.components)), json.dumps(params, sort_keys=True),
              datetime.now(timezone.utc).replace(tzinfo=None)],
         )

@@ -15,7 +15,8 @@ Both are non-increasing in the line. Probabilities are clipped to [0.001, 0.999]
 Systems, per market (``ml.markets``):
 
 * ``rolling_l10`` and ``season_avg``: baselines, the feature store's last-10 / season-to-date average;
-* ``xgboost``: gradient-boosted trees on the feature store and the market's consensus line (``ml.xgb``);
+* ``xgboost``: gradient-boosted trees on the feature store's declared model inputs (``ml.features``) and the
+  market's consensus line, books and line spread (``ml.xgb``);
 * ``ensemble``: a stack anchored on the market. Its mean is consensus line + a ridge regression of
   (actual - line) on the components' (prediction - line), fitted on the components' stored out-of-sample
   predictions of earlier dates (``ml.stack``); the plain average of the components until enough exist.
@@ -30,7 +31,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from ml.calibration import empirical_prob_over
-from ml.markets import MARKETS, Market
+from ml.markets import MARKETS, POINTS_KEY, Market
 
 PROB_FLOOR, PROB_CEILING = 0.001, 0.999
 
@@ -104,7 +105,8 @@ class Ensemble(MeanBaseline):
 
 
 def _spread(market: Market, default_sd: float | None) -> dict:
-    sd = market.default_sd if default_sd is None or market.key != "player_points" else default_sd
+    # the default_points_sd var overrides the seed's default_sd of the points market only
+    sd = market.default_sd if default_sd is None or market.key != POINTS_KEY else default_sd
     return {"default_sd": sd, "sd_floor": round(sd / 2.0, 3)}
 
 
@@ -126,7 +128,8 @@ def season_avg(market: Market, default_sd: float | None = None, **kwargs) -> Mea
 
 def xgboost(market: Market, default_sd: float | None = None, min_train_rows: int = 500, retrain_days: int = 7,
             **kwargs) -> XGBoostModel:
-    """XGBRegressor on the ml_feature_store v2 numeric features and the market's consensus pre-game line."""
+    """XGBRegressor on the ml_feature_store model inputs (``ml.features``: the columns its yml flags, at its
+    feature_version) and the market's consensus pre-game line (player_prop_consensus)."""
     return XGBoostModel(
         name="xgboost", model_version="xgboost-v2", market=market, mean_column="xgboost_mean",
         sd_column=market.sd_column, min_train_rows=min_train_rows, retrain_days=retrain_days,
@@ -147,7 +150,7 @@ def ensemble(market: Market, default_sd: float | None = None, **kwargs) -> Ensem
 REGISTRY = {"rolling_l10": rolling_l10, "season_avg": season_avg, "xgboost": xgboost, "ensemble": ensemble}
 
 
-def build_systems(params: dict, market: Market | str = "player_points") -> list[MeanBaseline]:
+def build_systems(params: dict, market: Market | str = POINTS_KEY) -> list[MeanBaseline]:
     """Instantiate every registered system for one market with the project vars (dbt_project.yml)."""
     market = MARKETS[market] if isinstance(market, str) else market
     kwargs = {

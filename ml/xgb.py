@@ -5,12 +5,17 @@ game_date <= T (< D) joined to the actual stat of played games. T steps once eve
 fixed calendar, so D in (T, T + retrain_days] share one model: retraining happens at most once per window, and
 a re-run of D gets the same model (same rows, fixed seed) instead of depending on what ran before.
 
+Inputs (``features``): the ml_feature_store columns its yml flags ``meta: {feature: true}``, in the yml's order,
+at the model's feature_version (``ml.features`` reads both from dbt's manifest), then the market's consensus line,
+books and line spread from ``nba_analytics.player_prop_consensus`` (``LINE_FEATURES``).
+
 Artifacts. Every trained model is saved as XGBoost JSON under
 ``<warehouse_dir>/models/<target>/<system>/<model_version>/<market>/trained_through=<T>/model.json`` (written
 atomically) and recorded in ``nba_predictions.model_registry`` (system, model_version, market, feature_version,
 trained_through, training rows, feature list, fingerprint of the training data, artifact path and sha256). A
 later process needing the same model loads the artifact instead of retraining when the registry's
-fingerprint matches the training data it sees now and the file's sha256 is intact.
+fingerprint matches the training data it sees now, its inputs and feature_version are today's and the file's
+sha256 is intact.
 """
 
 from __future__ import annotations
@@ -28,32 +33,13 @@ import pandas as pd
 
 from dbt_project.settings import Settings
 from dbt_project.warehouse import connect
+from ml.features import feature_spec
 from ml.markets import Market
 
-FEATURE_VERSION = "v2"
-# numeric ml_feature_store (v2) columns
-STORE_FEATURES = [
-    "is_home", "rest_days", "is_back_to_back", "games_played_season", "games_played_l10",
-    "points_avg_season", "points_avg_l5", "points_avg_l10", "points_std_l10", "points_std_l5", "points_std_season",
-    "minutes_avg_l3", "minutes_avg_l5", "minutes_avg_l10", "minutes_avg_season", "minutes_std_l10",
-    "minutes_trend", "minutes_slope_l10",
-    "rebounds_avg_l5", "rebounds_avg_l10", "rebounds_avg_season", "rebounds_std_l10",
-    "assists_avg_l5", "assists_avg_l10", "assists_avg_season", "assists_std_l10",
-    "threes_avg_l5", "threes_avg_l10", "threes_avg_season", "threes_std_l10",
-    "pra_avg_l5", "pra_avg_l10", "pra_avg_season", "pra_std_l10",
-    "games_last_7_days", "teammates_out", "fatigue_factor", "team_pace_l10", "opponent_pace_l10", "pace_factor",
-    "opponent_defensive_rating_l10", "defense_factor", "absent_minutes_share", "absent_points_share",
-    "usage_boost_factor", "composite_factor",
-    "restricted_area_share", "restricted_area_fg_pct", "opponent_restricted_area_fg_pct_vs_league",
-    "paint_share", "paint_fg_pct", "opponent_paint_fg_pct_vs_league",
-    "mid_range_share", "mid_range_fg_pct", "opponent_mid_range_fg_pct_vs_league",
-    "three_share", "three_fg_pct", "opponent_three_fg_pct_vs_league",
-    "points_line_consensus",
-]
-# plus the market's own pre-game consensus line (median across books) and how many books quote it: both are
-# published before tip-off
-LINE_FEATURES = ["market_line", "market_line_books"]
-FEATURES = STORE_FEATURES + LINE_FEATURES
+# the model inputs: the feature store's columns its yml flags (``ml.features``, read from dbt's manifest), then
+# the market's own pre-game consensus line, how many books quote it and how far apart their lines are
+# (nba_analytics.player_prop_consensus: line_consensus, books, line_spread), all known before tip-off
+LINE_FEATURES = ["market_line", "market_line_books", "market_line_spread"]
 REGISTRY_TABLE = "model_registry"
 _EPOCH = date(2000, 1, 1)
 _CACHE: dict[tuple, object] = {}
@@ -68,28 +54,42 @@ def trained_through(game_date: date, retrain_days: int = 7) -> date:
     return game_date - timedelta(days=1 + offset)
 
 
+def features(settings: Settings) -> list[str]:
+    """The model's input columns, in order: the feature store's declared inputs, then LINE_FEATURES."""
+    store = list(feature_spec(settings).columns)
+    clash = sorted(set(store) & set(LINE_FEATURES))
+    if clash:
+        raise ValueError(f"ml_feature_store columns {', '.join(clash)} are flagged as model inputs but are the "
+                         "names of ml/xgb.py's line features: rename them")
+    return store + LINE_FEATURES
+
+
 def _frame_sql(settings: Settings, market: Market, target: bool) -> str:
     precompute, analytics = settings.schema("nba_precompute"), settings.schema("nba_analytics")
-    store = ", ".join(f"cast(f.{col} as double) as {col}" for col in STORE_FEATURES)
+    store = ", ".join(f"cast(f.{col} as double) as {col}" for col in feature_spec(settings).columns)
+    # the market's consensus (one row per date, player name and market) of the player's game: where the
+    # feature row knows his team, the line's event is his team's
+    lines = (
+        "left join lines as l on l.game_date = f.game_date and l.player_name_key = f.player_name_key "
+        "and (f.team_abbr is null or f.team_abbr in (l.home_team_abbr, l.away_team_abbr))"
+    )
     outcome = (
         f", cast(s.{market.actual_column} as double) as target from {precompute}.ml_feature_store as f "
         f"inner join {analytics}.player_game_summary as s on s.player_id = f.player_id and s.game_date = f.game_date "
-        f"left join lines as l on l.game_date = f.game_date and l.player_name_key = f.player_name_key "
-        f"where f.game_date < ? and s.played and s.{market.actual_column} is not null"
+        f"{lines} where f.game_date < ? and s.played and s.{market.actual_column} is not null"
         if target
-        else f" from {precompute}.ml_feature_store as f left join lines as l on l.game_date = f.game_date "
-        "and l.player_name_key = f.player_name_key where f.game_date = ?"
+        else f" from {precompute}.ml_feature_store as f {lines} where f.game_date = ?"
     )
     return f"""
         with lines as (
-            select game_date, player_name_key, median(line) as market_line, count(*) as market_line_books
-            from {analytics}.player_prop_lines
+            select game_date, player_name_key, home_team_abbr, away_team_abbr, line_consensus, books, line_spread
+            from {analytics}.player_prop_consensus
             where market = ? and game_date <= ?
-            group by game_date, player_name_key
         )
         select f.game_date, f.player_id, {store},
-            cast(l.market_line as double) as market_line,
-            cast(coalesce(l.market_line_books, 0) as double) as market_line_books
+            cast(l.line_consensus as double) as market_line,
+            cast(coalesce(l.books, 0) as double) as market_line_books,
+            cast(l.line_spread as double) as market_line_spread
         {outcome}
         order by f.game_date, f.player_id
     """
@@ -165,15 +165,16 @@ def _params(system) -> dict:
     }
 
 
-def _fit(system, train: pd.DataFrame):
+def _fit(system, train: pd.DataFrame, columns: list[str]):
     from xgboost import XGBRegressor
 
     model = XGBRegressor(**_params(system), n_jobs=system.n_jobs)
-    model.fit(train[FEATURES].to_numpy(float), train["target"].to_numpy(float))
+    model.fit(train[columns].to_numpy(float), train["target"].to_numpy(float))
     return model
 
 
 def _save(settings: Settings, system, through: date, model, n_rows: int, fingerprint: str) -> None:
+    version, columns = feature_spec(settings).version, features(settings)
     folder = artifact_dir(settings, system, through)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "model.json"
@@ -183,8 +184,8 @@ def _save(settings: Settings, system, through: date, model, n_rows: int, fingerp
     sha = _sha256(path)
     meta = {
         "system": system.name, "model_version": system.model_version, "market": system.market.key,
-        "feature_version": FEATURE_VERSION, "trained_through": through.isoformat(), "n_train_rows": n_rows,
-        "features": FEATURES, "params": _params(system), "train_fingerprint": fingerprint, "sha256": sha,
+        "feature_version": version, "trained_through": through.isoformat(), "n_train_rows": n_rows,
+        "features": columns, "params": _params(system), "train_fingerprint": fingerprint, "sha256": sha,
     }
     (folder / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
     ensure_registry(settings)
@@ -192,24 +193,26 @@ def _save(settings: Settings, system, through: date, model, n_rows: int, fingerp
     with connect(settings) as con:
         con.execute(
             f"insert or replace into {table} ({', '.join(_REGISTRY_COLUMNS)}) values ({', '.join('?' * 12)})",
-            [system.name, system.model_version, system.market.key, FEATURE_VERSION, through, n_rows,
-             json.dumps(FEATURES), json.dumps(_params(system), sort_keys=True), fingerprint, str(path), sha,
+            [system.name, system.model_version, system.market.key, version, through, n_rows,
+             json.dumps(columns), json.dumps(_params(system), sort_keys=True), fingerprint, str(path), sha,
              datetime.now(timezone.utc).replace(tzinfo=None)],
         )
 
 
 def _load(settings: Settings, system, through: date, fingerprint: str):
-    """The registered artifact of this exact model and training data, or None."""
+    """The registered artifact of this exact model, inputs and training data, or None."""
     ensure_registry(settings)
     table = f"{settings.schema('nba_predictions')}.{REGISTRY_TABLE}"
     with connect(settings) as con:
         row = con.execute(
-            f"select artifact_path, artifact_sha256, train_fingerprint, params from {table} "
+            f"select artifact_path, artifact_sha256, train_fingerprint, params, features, feature_version from {table} "
             "where system = ? and model_version = ? and market = ? and trained_through = ?",
             [system.name, system.model_version, system.market.key, through],
         ).fetchone()
     if row is None or row[2] != fingerprint or row[3] != json.dumps(_params(system), sort_keys=True):
         return None
+    if row[4] != json.dumps(features(settings)) or row[5] != feature_spec(settings).version:
+        return None  # trained on other inputs
     path = Path(row[0])
     if not path.is_file() or _sha256(path) != row[1]:
         return None
@@ -276,7 +279,7 @@ def model_for(settings: Settings, system, game_date: date):
         if model is None:
             if train is None:
                 train = training_frame(settings, system.market, before)
-            model = _fit(system, train)
+            model = _fit(system, train, features(settings))
             _save(settings, system, through, model, n_rows, fingerprint)
         _CACHE[key] = model
     return _CACHE[key]
@@ -290,5 +293,5 @@ def predict(settings: Settings, system, game_date: date) -> pd.Series:
     model = model_for(settings, system, game_date)
     if model is None:
         return pd.Series(dtype=float)
-    predicted = model.predict(rows[FEATURES].to_numpy(float)).astype(float)
+    predicted = model.predict(rows[features(settings)].to_numpy(float)).astype(float)
     return pd.Series(np.asarray(predicted, dtype=float), index=rows["player_id"].to_numpy())

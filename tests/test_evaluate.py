@@ -61,10 +61,12 @@ def test_ece_of_nothing_is_nan():
 D1, D2 = date(2025, 11, 3), date(2025, 11, 4)
 COLUMNS = ["game_date", "player_id", "market", "bookmaker", "system", "model_version", "line", "over_price",
            "under_price", "predicted_value", "prob_over", "recommendation", "edge", "actual_value", "outcome",
-           "is_hit", "profit_at_110", "profit_at_price"]
+           "is_hit", "profit_at_110", "profit_at_price", "line_consensus"]
+# player_prop_consensus.line_consensus of graded_frame's player-games (the median of their books' lines)
+CONSENSUS = {(D1, "p1"): 21.5, (D1, "p2"): 11.0, (D2, "p1"): 20.0, (D2, "p3"): 5.5}
 
 
-def _row(day, player, book, system, line, predicted, prob_over, rec, edge, actual, price=-110):
+def _row(day, player, book, system, line, predicted, prob_over, rec, edge, actual, price=-110, consensus=None):
     outcome = "PUSH" if actual == line else ("OVER" if actual > line else "UNDER")
     if rec == "PASS":
         is_hit, p110, pprice = None, None, None
@@ -74,12 +76,13 @@ def _row(day, player, book, system, line, predicted, prob_over, rec, edge, actua
         is_hit = rec == outcome
         win = 100 / -price if price < 0 else price / 100
         is_hit, p110, pprice = is_hit, WIN_110 if is_hit else -1.0, win if is_hit else -1.0
+    consensus = CONSENSUS.get((day, player), line) if consensus is None else consensus
     return [day, player, "player_points", book, system, f"{system}-v1", line, price, -110, predicted, prob_over,
-            rec, edge, actual, outcome, is_hit, p110, pprice]
+            rec, edge, actual, outcome, is_hit, p110, pprice, consensus]
 
 
 def graded_frame() -> pd.DataFrame:
-    """Two systems. Player-games (consensus = median line over the books; actual):
+    """Two systems. Player-games (consensus = the consensus model's median line over the books; actual):
     (D1, p1) books 20.5/21.5/24.5 -> 21.5 (the mean would be 22.17), scored 25 (line error 3.5);
     (D1, p2) books 10.5/11.5 -> 11.0, scored 8 (3.0);
     (D2, p1) one book 20.0, scored 20: a push (0.0);
@@ -174,6 +177,22 @@ def test_score_market_on_player_games_every_system_predicted():
     over = np.array([0.70, 0.65, 0.60, 0.40, 0.35])
     hit = np.array([1, 1, 1, 0, 0])
     assert alpha["calibration_all_lines"]["brier"] == pytest.approx(np.mean((over - hit) ** 2), abs=1e-4)
+
+
+def test_score_market_line_is_the_consensus_models_and_player_games_without_one_are_counted():
+    rows = graded_frame()
+    # the book line is line_consensus, not a statistic of the predicted rows' lines: move (D1, p1)'s to 22.5
+    moved = rows.assign(line_consensus=np.where((rows["game_date"] == D1) & (rows["player_id"] == "p1"), 22.5,
+                                                rows["line_consensus"]))
+    result = score_market(moved, np.random.default_rng(0), with_intervals=False)
+    assert result["book_line_mae"] == pytest.approx((2.5 + 3.0 + 0.0) / 3, abs=1e-4)
+    assert result["n_player_games_without_consensus"] == 0
+    # (D1, p2) without a consensus line: left out of every metric, and counted
+    missing = rows.assign(line_consensus=np.where(rows["player_id"] == "p2", np.nan, rows["line_consensus"]))
+    result = score_market(missing, np.random.default_rng(0), with_intervals=False)
+    assert result["n_player_games"] == 2 and result["n_player_games_without_consensus"] == 1
+    assert result["book_line_mae"] == pytest.approx((3.5 + 0.0) / 2, abs=1e-4)
+    assert result["systems"]["alpha"]["n"] == 2 and result["systems"]["alpha"]["n_picks"] == 2
 
 
 def test_score_market_intervals_bracket_the_point_estimates():

@@ -171,18 +171,15 @@ def test_every_market_is_predicted_by_every_system_from_its_own_columns(demo_env
     feature-store column (not the points one), and each market is calibrated on its own residuals."""
     day = _late_date(demo_env)
     predict_date(demo_env.settings, day, "markets")
+    # each market's own last-10 column, as the seed (seeds/prop_markets.csv, feature_prefix) names it
+    own_l10 = " ".join(f"when '{m.key}' then f.{m.l10_column}" for m in MARKETS.values())
     with connect(demo_env.settings, read_only=True) as con:
         counts = con.execute(
             f"select market, system, count(*) from {PREDICTIONS} where game_date = ? group by 1, 2", [day]
         ).fetchall()
         check = con.execute(
             f"""
-            select p.market, max(abs(p.predicted_value - case p.market
-                    when 'player_points' then f.points_avg_l10
-                    when 'player_rebounds' then f.rebounds_avg_l10
-                    when 'player_assists' then f.assists_avg_l10
-                    when 'player_threes' then f.threes_avg_l10
-                    when 'player_points_rebounds_assists' then f.pra_avg_l10 end)) as max_gap,
+            select p.market, max(abs(p.predicted_value - case p.market {own_l10} end)) as max_gap,
                 avg(p.predicted_value) as mean_prediction, avg(p.line) as mean_line
             from {PREDICTIONS} as p
             inner join test_nba_precompute.ml_feature_store as f
@@ -194,7 +191,7 @@ def test_every_market_is_predicted_by_every_system_from_its_own_columns(demo_env
         ).df().set_index("market")
     assert {m for m, _, _ in counts} == set(MARKETS)
     assert {(m, s) for m, s, n in counts if n > 10} == {(m, s) for m in MARKETS for s in REGISTRY}
-    assert (check["max_gap"] < 1e-9).all()
+    assert set(check.index) == set(MARKETS) and (check["max_gap"] < 1e-9).all()
     # the predictions are on each market's scale: points ~ 3x rebounds, PRA above points
     scale = check["mean_prediction"]
     assert scale["player_points_rebounds_assists"] > scale["player_points"] > scale["player_rebounds"]

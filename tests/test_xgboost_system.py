@@ -14,7 +14,7 @@ import pytest
 
 from dbt_project.settings import project_vars
 from dbt_project.warehouse import connect
-from ml import stack, xgb
+from ml import features, stack, xgb
 from ml.markets import MARKETS, POINTS
 from ml.predict import load_inputs, predict_date
 from ml.systems import REGISTRY, Ensemble, XGBoostModel, build_systems
@@ -65,9 +65,30 @@ def test_training_frame_has_no_rows_on_or_after_the_date(demo_env):
     train = xgb.training_frame(demo_env.settings, POINTS, day)
     assert len(train) >= 500
     assert (pd.to_datetime(train["game_date"]).dt.date < day).all()
-    assert train["target"].notna().all() and set(xgb.FEATURES) <= set(train.columns)
-    # the market's own line is a feature (known before tip-off), and the target is the market's stat
+    columns = xgb.features(demo_env.settings)
+    assert train["target"].notna().all() and list(train.columns) == ["game_date", "player_id", *columns, "target"]
+    # the model inputs: the feature store's columns its yml flags (read from dbt's manifest), then the market's
+    # own consensus line, books and line spread (known before tip-off); the target is the market's stat
+    assert columns[: -len(xgb.LINE_FEATURES)] == list(features.feature_spec(demo_env.settings).columns)
     assert train["market_line"].notna().mean() > 0.3
+    assert (train["market_line_books"] >= 0).all()
+    assert train["market_line_spread"].notna().equals(train["market_line"].notna())
+    assert (train.loc[train["market_line_books"] == 1, "market_line_spread"] == 0).all()
+    # the line is player_prop_consensus's, the one consensus definition
+    with connect(demo_env.settings, read_only=True) as con:
+        consensus = con.execute(
+            "select c.game_date, f.player_id, c.line_consensus, c.books, c.line_spread "
+            "from test_nba_analytics.player_prop_consensus as c "
+            "inner join test_nba_precompute.ml_feature_store as f on f.game_date = c.game_date "
+            "and f.player_name_key = c.player_name_key "
+            "and (f.team_abbr is null or f.team_abbr in (c.home_team_abbr, c.away_team_abbr)) "
+            "where c.market = 'player_points' and c.game_date < ?", [day]
+        ).df()
+    lined = train.dropna(subset=["market_line"]).merge(consensus, on=["game_date", "player_id"], validate="1:1")
+    assert len(lined) == train["market_line"].notna().sum() > 0
+    assert lined["market_line"].to_numpy() == pytest.approx(lined["line_consensus"].to_numpy())
+    assert lined["market_line_books"].to_numpy() == pytest.approx(lined["books"].to_numpy())
+    assert lined["market_line_spread"].to_numpy() == pytest.approx(lined["line_spread"].to_numpy())
     rebounds = xgb.training_frame(demo_env.settings, MARKETS["player_rebounds"], day)
     assert len(rebounds) == len(train) and rebounds["target"].mean() < 0.6 * train["target"].mean()
     # the model actually used for the date is trained through an earlier date still
@@ -105,8 +126,9 @@ def test_xgboost_predicts_a_late_date_idempotently_and_registers_each_model_once
     row = registry[(pd.to_datetime(registry["trained_through"]).dt.date == through)
                    & (registry["market"] == "player_points")].iloc[0]
     assert row["n_train_rows"] == len(xgb.training_frame(demo_env.settings, POINTS, through + timedelta(days=1)))
-    assert row["system"] == "xgboost" and row["feature_version"] == "v2"
-    assert "market_line" in row["features"]
+    spec = features.feature_spec(demo_env.settings)
+    assert row["system"] == "xgboost" and row["feature_version"] == spec.version
+    assert json.loads(row["features"]) == xgb.features(demo_env.settings)
     # every registered model has its artifact on disk, intact
     for path, sha in zip(registry["artifact_path"], registry["artifact_sha256"], strict=True):
         assert Path(path).is_file() and hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha

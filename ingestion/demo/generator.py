@@ -28,6 +28,7 @@ import json
 import math
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -37,7 +38,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from ingestion.demo.extras import write_extras
-from ingestion.markets import MARKETS
+from ingestion.markets import MARKETS, MARKETS_CSV
 from ingestion.output import claim_folder
 from ingestion.teams import bdl_team_object, load_teams
 
@@ -557,6 +558,25 @@ class _League:
         return report
 
 
+# each market's expected box-score count from the player-game's expected points, rebounds and assists: the
+# demo hangs lines in the seed's markets (seeds/prop_markets.csv) and simulates these
+_SIMULATIONS: dict[str, Callable[[Player, float, float, float], float]] = {
+    "player_points": lambda p, pts, reb, ast: pts,
+    "player_rebounds": lambda p, pts, reb, ast: reb,
+    "player_assists": lambda p, pts, reb, ast: ast,
+    "player_threes": lambda p, pts, reb, ast: pts / p.points_per_shot * p.three_share * p.three_pct,
+    "player_points_rebounds_assists": lambda p, pts, reb, ast: pts + reb + ast,
+}
+
+
+def check_simulated_markets() -> None:
+    """Every market of the seed has a simulation here: a market added to the seed alone is a clear error."""
+    missing = [m for m in MARKETS if m not in _SIMULATIONS]
+    if missing:
+        raise ValueError(f"{MARKETS_CSV} lists market(s) {', '.join(missing)} that the demo generator does not "
+                         "simulate: add each one's box-score count to _SIMULATIONS in ingestion/demo/generator.py")
+
+
 @dataclass
 class _Expectation:
     minutes: float  # the simulator's draw of his minutes is centred here, before it rescales them to the game
@@ -568,15 +588,10 @@ class _Expectation:
         pts = p.points_per_minute * self.played * self.factor
         reb = p.rebounds_per_minute * self.played
         ast = p.assists_per_minute * self.played
-        if market == "player_points":
-            return pts
-        if market == "player_rebounds":
-            return reb
-        if market == "player_assists":
-            return ast
-        if market == "player_threes":
-            return pts / p.points_per_shot * p.three_share * p.three_pct
-        return pts + reb + ast
+        simulate = _SIMULATIONS.get(market)
+        if simulate is None:
+            raise ValueError(f"the demo generator does not simulate market {market!r} (see _SIMULATIONS)")
+        return simulate(p, pts, reb, ast)
 
     def variance(self, p: Player, market: str) -> float:
         """The count's variance: given his minutes, points are compound Poisson (Player.points_dispersion) and
@@ -750,6 +765,7 @@ def generate_demo(out_dir: Path, start: date = DEMO_START, days: int = DEMO_DAYS
     `out_dir/_manifest.json`). Same arguments, same bytes."""
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
+    check_simulated_markets()
     out_dir = Path(out_dir)
     _prepare(out_dir)
     rng = np.random.default_rng(seed)
