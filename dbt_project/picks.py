@@ -19,7 +19,7 @@ from dbt_project.export import publish_rows
 from dbt_project.history import GOOD, latest_phase_outcomes
 from dbt_project.settings import Settings, project_vars
 from dbt_project.warehouse import connect, table_exists
-from ingestion.live.common import EASTERN
+from ingestion.landing import EASTERN
 from ingestion.markets import market_labels
 
 MODEL = "publish_best_bets"

@@ -12,11 +12,16 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from dbt_project.errors import UserError
 
 if TYPE_CHECKING:
     from ingestion.quarantine import Quarantine
+
+
+# the zone of the landing area's game dates (and of game_date everywhere): NBA game dates are US/Eastern dates
+EASTERN = ZoneInfo("America/New_York")
 
 
 class LandingError(UserError, RuntimeError):

@@ -33,20 +33,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dbt_project.errors import UsageError
+from ingestion.landing import EASTERN
 from ingestion.markets import MARKETS
 from ingestion.output import claim_folder
 from ingestion.teams import TeamRef, bdl_team_object, load_teams
 
 GENERATOR = "nba-props from-parquet"
 DEFAULT_SEASON = "2025-26"
-EASTERN = ZoneInfo("America/New_York")
 MANAGED = ("balldontlie", "odds_api", "nbacom", "_manifest.json")
 # the dbt sources (or source tables) this landing area carries, listed in the manifest's `sources`: the others
 # (rosters, play-by-play, the injury report) are off for freshness checks (dbt_project/freshness.py)

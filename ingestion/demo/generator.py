@@ -33,11 +33,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from ingestion.demo.extras import write_extras
+from ingestion.landing import EASTERN
 from ingestion.markets import MARKETS, MARKETS_CSV
 from ingestion.output import claim_folder
 from ingestion.teams import bdl_team_object, load_teams
@@ -47,7 +47,6 @@ DEMO_DAYS = 40
 DEMO_SEED = 7
 GENERATOR = "nba-props demo"
 
-EASTERN = ZoneInfo("America/New_York")
 MANAGED = ("balldontlie", "odds_api", "nbacom", "bref", "bigdataball", "_manifest.json")
 
 ROSTER_SIZE = 15

@@ -9,13 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import dlt
 
 from dbt_project.errors import ExitCode, UserError
-
-EASTERN = ZoneInfo("America/New_York")
+from ingestion.landing import EASTERN
 
 
 class LiveFetchError(UserError, RuntimeError):

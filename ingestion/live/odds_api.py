@@ -19,8 +19,8 @@ from typing import Any
 from dlt.sources.helpers.requests import HTTPError
 from dlt.sources.helpers.rest_client.auth import APIKeyAuth
 
-from ingestion.landing import LandingError, read_json
-from ingestion.live.common import EASTERN, FetchContext, LiveFetchError, api_key, eastern_date, iso_z, parse_utc
+from ingestion.landing import EASTERN, LandingError, read_json
+from ingestion.live.common import FetchContext, LiveFetchError, api_key, eastern_date, iso_z, parse_utc
 from ingestion.live.http import Api, HttpStats
 from ingestion.markets import MARKETS
 
