@@ -6,8 +6,10 @@
   and none of its error-severity tests failed. Phase 5 may run when the critical models
   (`critical_precompute_models`: player_daily_cache and ml_feature_store) are healthy **and** at least
   `min_healthy_precompute_models` of the precompute models are. A non-critical model down is a soft
-  dependency: the run proceeds, recorded as degraded, provided the feature coverage of the slate (players
-  with a feature row / players with a pre-game line on the run's dates) is at least `min_feature_coverage`.
+  dependency: the run proceeds, recorded as degraded, provided the feature coverage of the slate
+  (`prediction_slate`: players with a feature row / players with a pre-game line and an earlier game on the
+  run's dates) is at least `min_feature_coverage`. The slate itself (`prediction_slate`) is always critical,
+  whatever the var says: phase 5 predicts its rows and cannot run without it.
 
 Thresholds are dbt vars (dbt_project.yml), shared with the SQL.
 """
@@ -22,6 +24,8 @@ from typing import Any
 from dbt_project.dbt_invoker import BuildOutcome, NodeOutcome
 from dbt_project.settings import Settings, project_vars
 from dbt_project.warehouse import connect, table_exists
+
+SLATE = "prediction_slate"  # the precompute model phase 5 predicts (models/precompute/prediction_slate.sql)
 
 
 @dataclass
@@ -62,40 +66,27 @@ def _describe_test(test: NodeOutcome) -> str:
 def feature_coverage(settings: Settings, dates: Sequence[date]) -> tuple[float | None, int, int]:
     """(coverage, players with features, players on the slate) over `dates`; None without a slate.
 
-    The slate is every player with a pre-game points line on those dates who has played an earlier game (a
-    player with no history cannot have features: opening night is not a coverage failure)."""
+    Counted over nba_precompute.prediction_slate (the one slate, which phase 5 predicts): the players with a
+    pre-game line in a predicted market on those dates who have played an earlier game (``has_history``: a
+    player with no history cannot have features, so opening night is not a coverage failure), and of those
+    the players with a feature row (``has_features``). One player per date."""
     if not settings.is_duckdb:
         return None, 0, 0
-    analytics, precompute = settings.schema("nba_analytics"), settings.schema("nba_precompute")
+    precompute = settings.schema("nba_precompute")
     with connect(settings, read_only=True) as con:
-        if not all(
-            table_exists(con, schema, table)
-            for schema, table in (
-                (precompute, "ml_feature_store"),
-                (analytics, "player_prop_lines"),
-                (analytics, "player_game_summary"),
-            )
-        ):
+        if not table_exists(con, precompute, SLATE):
             return None, 0, 0
         days = [d.isoformat() for d in dates]
         marks = ", ".join("?" for _ in days)
         slate, covered = con.execute(
             f"""
-            with lines as (
-                select distinct game_date, player_name_key from {analytics}.player_prop_lines
-                where game_date in ({marks}) and market = 'player_points'
-            ),
-            slate as (
-                select lines.game_date, lines.player_name_key from lines
-                where exists (
-                    select 1 from {analytics}.player_game_summary as g
-                    where g.player_name_key = lines.player_name_key and g.game_date < lines.game_date and g.played
-                )
+            with players as (
+                select game_date, player_name_key, bool_or(has_features) as has_features
+                from {precompute}.{SLATE}
+                where game_date in ({marks}) and has_history
+                group by game_date, player_name_key
             )
-            select count(*), count(f.player_name_key)
-            from slate
-            left join (select distinct game_date, player_name_key from {precompute}.ml_feature_store) as f
-                using (game_date, player_name_key)
+            select count(*), count(*) filter (where has_features) from players
             """,
             [*days],
         ).fetchone()
@@ -105,6 +96,7 @@ def feature_coverage(settings: Settings, dates: Sequence[date]) -> tuple[float |
 def precompute_circuit_breaker(settings: Settings, outcome: BuildOutcome, dates: Sequence[date]) -> GateDecision:
     config = project_vars(settings.project_dir)
     critical = list(config.get("critical_precompute_models", ["player_daily_cache", "ml_feature_store"]))
+    critical += [SLATE] if SLATE not in critical else []
     min_healthy = int(config.get("min_healthy_precompute_models", 3))
     min_coverage = float(config.get("min_feature_coverage", 0.8))
 

@@ -285,8 +285,9 @@ HEAL_RULES = {
     "landing": "landing files for the date but no complete run",
     "raw": "rows in nba_raw loaded from the date's landing files but no complete run",
     "analytics": "box scores in staging for games missing from nba_analytics.player_game_summary",
-    "features": "lines for players with earlier games but no nba_precompute.ml_feature_store rows",
-    "predictions": "lines for players with features but no nba_predictions.player_prop_predictions rows",
+    "features": "lines for players with earlier games (prediction_slate) but no nba_precompute.ml_feature_store rows",
+    "predictions": "players the slate predicts (prediction_slate.is_predicted) but no "
+                   "nba_predictions.player_prop_predictions rows",
 }
 
 
@@ -329,9 +330,8 @@ def _raw_dates(con: duckdb.DuckDBPyConnection, settings: Settings) -> set[date]:
 
 
 def _data_findings(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[Finding]:
-    """The layer checks of HEAL_RULES (analytics, features, predictions), over all dates."""
-    from ml.markets import MARKETS
-
+    """The layer checks of HEAL_RULES (analytics, features, predictions), over all dates. Features and
+    predictions are checked against nba_precompute.prediction_slate (the slate the gate and phase 5 read)."""
     staging, analytics = settings.schema("nba_staging"), settings.schema("nba_analytics")
     precompute, predictions = settings.schema("nba_precompute"), settings.schema("nba_predictions")
     have = set(con.execute("select table_schema, table_name from information_schema.tables").fetchall())
@@ -352,46 +352,28 @@ def _data_findings(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[F
         ).fetchall():
             findings.append(Finding(day, "analytics", f"{raw_n} games with box scores, {built_n} in "
                                                       "player_game_summary"))
-    lines_ok = (analytics, "player_prop_lines") in have and (analytics, "player_game_summary") in have
-    if lines_ok and (precompute, "ml_feature_store") in have:
-        markets = ", ".join("?" for _ in MARKETS)
+    if (precompute, "prediction_slate") in have:  # the one slate (gates and phase 5 read it too)
+        slate = f"{precompute}.prediction_slate"
         for day, players in con.execute(
             f"""
-            with lined as (
-                select distinct game_date, player_name_key from {analytics}.player_prop_lines
-                where market in ({markets})
-            ),
-            experienced as (
-                select l.game_date, count(*) as players from lined as l
-                where exists (select 1 from {analytics}.player_game_summary as p
-                              where p.player_name_key = l.player_name_key and p.played and p.game_date < l.game_date)
-                group by 1
-            )
-            select e.game_date, e.players from experienced as e
-            where not exists (select 1 from {precompute}.ml_feature_store as f where f.game_date = e.game_date)
+            select game_date, count(distinct player_name_key) filter (where has_history) as players
+            from {slate}
+            group by game_date
+            having count(*) filter (where has_history) > 0 and not bool_or(has_features)
             order by 1
-            """,
-            list(MARKETS),
+            """
         ).fetchall():
             findings.append(Finding(day, "features", f"{players} players with lines and earlier games, no "
                                                      "feature rows"))
         if (predictions, "player_prop_predictions") in have:
             for day, players in con.execute(
                 f"""
-                with slate as (
-                    select f.game_date, count(distinct f.player_id) as players
-                    from {precompute}.ml_feature_store as f
-                    inner join {analytics}.player_prop_lines as l
-                        on l.game_date = f.game_date and l.player_name_key = f.player_name_key
-                    where l.market in ({markets}) and f.injury_status <> 'Out'
-                    group by 1
-                )
-                select s.game_date, s.players from slate as s
-                where not exists (select 1 from {predictions}.player_prop_predictions as p
-                                  where p.game_date = s.game_date)
+                select s.game_date, count(distinct s.player_id) as players from {slate} as s
+                where s.is_predicted and not exists (select 1 from {predictions}.player_prop_predictions as p
+                                                     where p.game_date = s.game_date)
+                group by 1
                 order by 1
-                """,
-                list(MARKETS),
+                """
             ).fetchall():
                 findings.append(Finding(day, "predictions", f"{players} players with features and lines, no "
                                                             "predictions"))

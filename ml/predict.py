@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from dbt_project.settings import Settings, project_vars
-from dbt_project.warehouse import connect, shared_connection
+from dbt_project.warehouse import connect, shared_connection, table_exists
 from ml import stack, xgb
 from ml.calibration import load_prediction_residuals, load_residuals, residuals_before
 from ml.markets import MARKETS
@@ -61,25 +61,29 @@ def _form_columns() -> list[str]:
 
 
 def load_inputs(settings: Settings, game_date: date) -> pd.DataFrame:
-    """Feature rows joined to every book's pre-game line of every predicted market for the date (players
-    ruled out dropped)."""
-    precompute, analytics = settings.schema("nba_precompute"), settings.schema("nba_analytics")
+    """The date's predicted rows of the slate (nba_precompute.prediction_slate, ``is_predicted``: every book's
+    pre-game line of every market of the seed for the players with a feature row who are not ruled out), with
+    the market's consensus line (``line_consensus``) and the player's form columns from the feature store."""
+    precompute = settings.schema("nba_precompute")
     form = ", ".join(f"f.{c}" for c in _form_columns())
-    markets = ", ".join("?" for _ in MARKETS)
     with connect(settings, read_only=False) as con:
+        if not table_exists(con, precompute, "prediction_slate"):
+            raise RuntimeError(f"{precompute}.prediction_slate does not exist: phase 4 has not built the slate "
+                               "(run phase 4 first)")
         return con.execute(
             f"""
             select
                 f.game_date, f.player_id, f.player_name, f.team_abbr, f.feature_version, {form},
                 f.games_played_season as games_played_total,
-                l.market, l.bookmaker, l.line, l.over_price, l.under_price, l.no_vig_over_probability
-            from {precompute}.ml_feature_store as f
-            inner join {analytics}.player_prop_lines as l
-                on l.game_date = f.game_date and l.player_name_key = f.player_name_key
-            where f.game_date = ? and l.market in ({markets}) and f.injury_status <> 'Out'
-            order by l.market, f.player_id, l.bookmaker
+                s.market, s.bookmaker, s.line, s.over_price, s.under_price, s.no_vig_over_probability,
+                s.line_consensus
+            from {precompute}.prediction_slate as s
+            inner join {precompute}.ml_feature_store as f
+                on f.player_id = s.player_id and f.game_date = s.game_date
+            where s.game_date = ? and s.is_predicted
+            order by s.market, f.player_id, s.bookmaker
             """,
-            [game_date, *MARKETS],
+            [game_date],
         ).df()
 
 
@@ -129,8 +133,7 @@ def _residuals(settings: Settings, system: MeanBaseline, game_date: date) -> np.
 def predict_market(settings: Settings, game_date: date, systems: list[MeanBaseline], inputs: pd.DataFrame,
                    min_edge: float) -> list[pd.DataFrame]:
     """Every system's predictions of one market's rows (one frame per system)."""
-    inputs = inputs.copy()
-    inputs["line_consensus"] = inputs.groupby("player_id")["line"].transform("median")
+    inputs = inputs.copy()  # line_consensus: the slate's (player_prop_consensus), one per player and market
     components: dict[str, MeanBaseline] = {}
     frames = []
     for system in systems:

@@ -1,6 +1,6 @@
 """The P4 -> P5 circuit breaker on real dbt builds: a copy of the dbt project in which one precompute model
 returns no rows. A non-critical model down lets phase 5 run and the run is recorded as degraded; the critical
-player_daily_cache down stops phase 5 with a message naming it."""
+player_daily_cache down, or the prediction slate not built, stops phase 5 with a message naming it."""
 
 from __future__ import annotations
 
@@ -59,12 +59,15 @@ def test_a_non_critical_precompute_model_down_degrades_but_predictions_run(tmp_p
     assert sum(result.phases[4].details["predictions"].values()) > 0
 
 
-def test_the_player_daily_cache_down_opens_the_circuit_breaker(tmp_path, demo_landing):
-    result = _run(tmp_path, demo_landing, "player_daily_cache")
+@pytest.mark.parametrize("model", ["player_daily_cache", "prediction_slate"])
+def test_a_critical_precompute_model_down_opens_the_circuit_breaker(tmp_path, demo_landing, model):
+    """The critical player_daily_cache empty, or the slate phase 5 predicts (a view: the post-hook's delete
+    fails it) not built: phase 5 does not run, and the message names the model."""
+    result = _run(tmp_path, demo_landing, model)
     status = {p.phase: p.status for p in result.phases}
     assert status[4] == "failed" and status[5] == "skipped" and status[6] == "skipped"
     message = result.phases[3].message
-    assert "circuit breaker open" in message and "player_daily_cache" in message
+    assert "circuit breaker open: critical" in message and model in message, message
     assert not result.ok
 
 

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('prop_markets') }}
 {#
   Grades every prediction whose game is final: error, over/under outcome, pick result and profit per unit
   at -110 and at the offered price.
@@ -5,7 +6,7 @@
 with
 
 predictions as (
-    select * from {{ source('nba_predictions', 'player_prop_predictions') }}
+    select * from {{ ref('prop_predictions') }}
 ),
 
 actuals as (

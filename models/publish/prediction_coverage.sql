@@ -1,8 +1,9 @@
 {{ config(schema='nba_monitoring') }}
 {#
-  A monitoring view (schema nba_monitoring) built with phase 6, because it needs the day's features, lines
-  and predictions. Per game: players with at least one pre-game line vs players the predictions cover (any
-  system, any market), and the share covered. Players ruled out are not expected to be predicted.
+  A monitoring view (schema nba_monitoring) built with phase 6, because it needs the day's slate and
+  predictions. Per game: players on the slate with a feature row (prediction_slate: a pre-game line in a
+  predicted market) vs players the predictions cover (any system, any market), and the share covered.
+  Players ruled out are on the slate but not expected to be predicted.
 #}
 with
 
@@ -10,40 +11,43 @@ games as (
     select * from {{ ref('publish_games') }}
 ),
 
-features as (
-    select * from {{ ref('ml_feature_store') }}
+slate as (
+    select * from {{ ref('prediction_slate') }}
 ),
 
-lines as (
+predictions as (
+    select * from {{ ref('prop_predictions') }}
+),
+
+slate_players as (
     select distinct
         game_date,
-        player_name_key
-    from {{ ref('player_prop_lines') }}
+        nba_game_id,
+        player_id,
+        is_ruled_out
+    from slate
+    where has_features
 ),
 
 predicted as (
     select distinct
         game_date,
         player_id
-    from {{ source('nba_predictions', 'player_prop_predictions') }}
+    from predictions
 ),
 
 per_player as (
     select
-        features.game_date,
-        features.nba_game_id,
-        features.player_id,
-        features.injury_status = 'Out' as ruled_out,
+        slate_players.game_date,
+        slate_players.nba_game_id,
+        slate_players.player_id,
+        slate_players.is_ruled_out as ruled_out,
         predicted.player_id is not null as is_predicted
-    from features
-    inner join lines
-        on
-            features.game_date = lines.game_date
-            and features.player_name_key = lines.player_name_key
+    from slate_players
     left join predicted
         on
-            features.game_date = predicted.game_date
-            and features.player_id = predicted.player_id
+            slate_players.game_date = predicted.game_date
+            and slate_players.player_id = predicted.player_id
 )
 
 select

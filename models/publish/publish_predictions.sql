@@ -5,7 +5,7 @@
 with
 
 predictions as (
-    select * from {{ source('nba_predictions', 'player_prop_predictions') }}
+    select * from {{ ref('prop_predictions') }}
 ),
 
 features as (

@@ -1,18 +1,24 @@
+-- depends_on: {{ ref('prop_markets') }}
 {#
   The streaks feed: for each slate date D and player on it, per market, the run of consecutive games before
-  D that went the same way (over or under the consensus pre-game line). A push ends a run. Only runs of at
-  least `streak_min_games` are published.
+  D that went the same way (over or under the consensus pre-game line, player_prop_consensus). A push ends a
+  run. Only runs of at least `streak_min_games` are published.
 #}
 with
+
+consensus as (
+    select * from {{ ref('player_prop_consensus') }}
+),
 
 lines as (
     select
         game_date,
         player_name_key,
+        home_team_abbr,
+        away_team_abbr,
         market,
-        {{ median('line') }} as consensus_line
-    from {{ ref('player_prop_lines') }}
-    group by game_date, player_name_key, market
+        line_consensus as consensus_line
+    from consensus
 ),
 
 games as (
@@ -32,6 +38,7 @@ outcomes as (
         on
             games.game_date = lines.game_date
             and games.player_name_key = lines.player_name_key
+            and games.team_abbr in (lines.home_team_abbr, lines.away_team_abbr)
 ),
 
 slate as (

@@ -1,7 +1,7 @@
 {#
   The tonight feed: every player on the slate (a feature row for the date), each market with a pre-game
-  line: the consensus line, the ensemble's prediction and recommendation, and the game context. Players
-  without any line are kept once, with market null.
+  line: the consensus line (player_prop_consensus), the ensemble's prediction and recommendation, and the
+  game context. Players without any line are kept once, with market null.
 #}
 {%- set system = validated_var('publish_system', 'ensemble') %}
 with
@@ -11,7 +11,11 @@ features as (
 ),
 
 predictions as (
-    select * from {{ source('nba_predictions', 'player_prop_predictions') }}
+    select * from {{ ref('prop_predictions') }}
+),
+
+consensus as (
+    select * from {{ ref('player_prop_consensus') }}
 ),
 
 by_market as (
@@ -19,8 +23,6 @@ by_market as (
         game_date,
         player_id,
         market,
-        {{ median('line') }} as consensus_line,
-        count(*) as books,
         avg(predicted_value) as predicted_value,
         avg(prob_over) as prob_over,
         max(edge) as best_edge,
@@ -47,8 +49,8 @@ select
     features.points_avg_l10,
     features.minutes_avg_l10,
     by_market.market,
-    by_market.consensus_line,
-    by_market.books,
+    consensus.line_consensus as consensus_line,
+    consensus.books,
     by_market.predicted_value,
     by_market.prob_over,
     case
@@ -63,3 +65,9 @@ left join by_market
     on
         features.game_date = by_market.game_date
         and features.player_id = by_market.player_id
+left join consensus
+    on
+        by_market.game_date = consensus.game_date
+        and by_market.market = consensus.market
+        and features.player_name_key = consensus.player_name_key
+        and features.team_abbr in (consensus.home_team_abbr, consensus.away_team_abbr)
