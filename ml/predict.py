@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 import numpy as np
 import pandas as pd
 
+from dbt_project.errors import UserError
 from dbt_project.settings import Settings, project_vars
 from dbt_project.warehouse import connect, shared_connection, table_exists
 from ml import stack, xgb
@@ -68,7 +69,7 @@ def load_inputs(settings: Settings, game_date: date) -> pd.DataFrame:
     form = ", ".join(f"f.{c}" for c in _form_columns())
     with connect(settings, read_only=False) as con:
         if not table_exists(con, precompute, "prediction_slate"):
-            raise RuntimeError(f"{precompute}.prediction_slate does not exist: phase 4 has not built the slate "
+            raise UserError(f"{precompute}.prediction_slate does not exist: phase 4 has not built the slate "
                                "(run phase 4 first)")
         return con.execute(
             f"""
