@@ -2,9 +2,9 @@
   One row per rostered player per scheduled game: the team context (upcoming_team_game_context) plus what is
   known about the player before tip-off.
 
-  Who is rostered for team T on date D (same season, evidence strictly before D, or a roster page on or
-  before D):
-  - box_score: players whose latest box-score line before D was for T;
+  Who is rostered for team T on date D (evidence strictly before D, or a roster page on or before D):
+  - box_score: players whose latest box-score line before D (this season or the one before: on opening
+    night, and until a player's first game of the season, last season's team is the evidence) was for T;
   - bref: players on T's latest Basketball-Reference roster scrape on or before D.
   A player listed by both sources for T is one row (the box-score one, with its player id). When the sources
   disagree about the team (a trade), the more recent evidence wins: the scrape date against the date of the
@@ -78,7 +78,7 @@ box_score_roster as (
     inner join appearances
         on
             team_context.team_abbr = appearances.team_abbr
-            and team_context.season = appearances.season
+            and appearances.season between team_context.season - 1 and team_context.season
             and team_context.game_date > appearances.game_date
             and (appearances.next_appearance_date is null or team_context.game_date <= appearances.next_appearance_date)
 ),
