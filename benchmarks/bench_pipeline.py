@@ -45,7 +45,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -55,10 +55,10 @@ sys.path.insert(0, str(REPO))
 
 import duckdb  # noqa: E402
 
-from dbt_project.settings import Settings  # noqa: E402
-from dbt_project.warehouse import connect  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from core.warehouse import connect  # noqa: E402
+from dbt_project.evaluate import _days, eval_settings  # noqa: E402
 from ingestion.convert import convert_parquet  # noqa: E402
-from ml.evaluate import _days, eval_settings  # noqa: E402
 
 BOX, GAMES, PROPS = "player_box_scores.parquet", "games.parquet", "props_points_lines.parquet"
 HISTORY_PROPS = ("props_history_player_threes.parquet", "props_history_player_points_rebounds_assists.parquet")
@@ -195,8 +195,8 @@ if mode == "cli":
 else:
     from datetime import date
     from pathlib import Path
-    from dbt_project.runner import PipelineRunner
-    from dbt_project.settings import Settings
+    from dbt_project.control.runner import PipelineRunner
+    from core.settings import Settings
     settings = Settings(target=args["target"], **{k: Path(args[k]) for k in ("landing_dir", "warehouse_dir",
                                                                               "exports_dir")})
     result = PipelineRunner(settings).run([date.fromisoformat(d) for d in args["dates"]], args["phases"])
@@ -484,7 +484,7 @@ def machine() -> dict[str, Any]:
         "memory_total": first_line("/proc/meminfo", "MemTotal"), "platform": platform.platform(),
         "python": platform.python_version(), "packages": versions,
         "git_commit": git("rev-parse", "HEAD"), "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
 

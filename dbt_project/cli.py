@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -17,9 +17,10 @@ from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
-from dbt_project import progress
-from dbt_project.errors import ExitCode, UsageError, UserError
-from dbt_project.settings import TARGETS, Settings
+from core.contracts import Status
+from core.errors import ExitCode, UsageError, UserError
+from core.settings import TARGETS, Settings
+from dbt_project.control import progress
 from ingestion.demo.generator import DEMO_DAYS, DEMO_SEED, DEMO_START
 
 console = Console(stderr=True, soft_wrap=True)
@@ -104,7 +105,7 @@ def _settings(target: str, landing_dir: Path | None, warehouse_dir: Path | None,
 def _require_warehouse(settings: Settings) -> None:
     """Commands that read a target's warehouse: a missing file is 'nothing there yet', not a new empty file."""
     if not settings.duckdb_path.exists():
-        from dbt_project.errors import NoDataError
+        from core.errors import NoDataError
 
         raise NoDataError(f"no warehouse for target {settings.target} at {settings.duckdb_path}: run the pipeline "
                           "first (nba-props run --date D, or make demo)")
@@ -112,7 +113,7 @@ def _require_warehouse(settings: Settings) -> None:
 
 def _execute(settings: Settings, dates: list[date], verbose: bool, phases: tuple[int, ...] | None = None,
              allow_degraded: bool = False) -> None:
-    from dbt_project.runner import ALL_PHASES, PipelineRunner
+    from dbt_project.control.runner import ALL_PHASES, PipelineRunner
 
     result = PipelineRunner(settings, verbose=verbose, console=console).run(
         dates, phases or ALL_PHASES, allow_degraded=allow_degraded
@@ -121,7 +122,7 @@ def _execute(settings: Settings, dates: list[date], verbose: bool, phases: tuple
         failed = result.failed_phase
         fail(ExitCode.FAILED, f"run {result.run_id} FAILED after {result.seconds:.1f}s: "
                               f"{failed.message if failed else 'monitoring failed'}")
-    degraded = [p for p in result.phases if p.status == "degraded"]
+    degraded = [p for p in result.phases if p.status == Status.DEGRADED]
     if degraded:
         console.print(f"[yellow bold]run {result.run_id} succeeded, degraded[/] in {result.seconds:.1f}s: "
                       + escape("; ".join(f"phase {p.phase}: {p.message}" for p in degraded)))
@@ -181,9 +182,9 @@ def export_cmd(
     exports_dir: ExportsOpt = None,
 ) -> None:
     """Write the six JSON feeds of a date again, e.g. live scores / live grading at a replay cut-off."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    from dbt_project.export import export_feeds
+    from dbt_project.publish.export import export_feeds
 
     game_date = parse_date(day, "--date")
     cutoff = None
@@ -192,7 +193,7 @@ def export_cmd(
             cutoff = datetime.fromisoformat(as_of.replace("Z", "+00:00"))
         except ValueError:
             raise typer.BadParameter(f"{as_of!r} is not an ISO time", param_hint="--as-of") from None
-        cutoff = cutoff if cutoff.tzinfo else cutoff.replace(tzinfo=timezone.utc)
+        cutoff = cutoff if cutoff.tzinfo else cutoff.replace(tzinfo=UTC)
     settings = _settings(target, None, warehouse_dir, exports_dir)
     _require_warehouse(settings)
     paths = export_feeds(settings, game_date, run_id=f"export_{game_date}", as_of=cutoff)
@@ -208,7 +209,7 @@ def picks(
 ) -> None:
     """Tonight's best bets in the terminal: player, game, tip-off, market, side, line, best book and price,
     P(side), edge. Exit 1 when the date has no best bets (no predictions or no lines)."""
-    from dbt_project.picks import best_bets, picks_table
+    from dbt_project.control.picks import best_bets, picks_table
 
     game_date = parse_date(day, "--date")
     rows = best_bets(_settings(target, None, warehouse_dir, None), game_date)
@@ -225,7 +226,7 @@ def dashboard(
     warehouse_dir: WarehouseOpt = None,
 ) -> None:
     """Write the pipeline-health dashboard: one static HTML page (plotly, works offline)."""
-    from dbt_project.dashboard import write_dashboard
+    from dbt_project.monitoring.dashboard import write_dashboard
 
     settings = _settings(target, None, warehouse_dir, None)
     path = write_dashboard(settings, out or settings.reports_dir / "dashboard.html")
@@ -239,8 +240,8 @@ def status(
     warehouse_dir: WarehouseOpt = None,
 ) -> None:
     """Latest outcome and last successful date of every phase, recent degraded runs, stale sources."""
-    from dbt_project.history import status as read_status
-    from dbt_project.warehouse import WarehouseError
+    from core.warehouse import WarehouseError
+    from dbt_project.monitoring.history import status as read_status
 
     settings = _settings(target, None, warehouse_dir, None)
     settings.duckdb_path  # noqa: B018 - a BigQuery target: UsageError naming what to use instead
@@ -288,7 +289,7 @@ def status(
                              escape((d["message"] or "")[:80]))
         out.print(degraded)
     if info["stale_sources"]:
-        from dbt_project.history import NEVER_LOADED
+        from dbt_project.monitoring.history import NEVER_LOADED
 
         stale = Table(title=f"stale sources (freshness check of run {info['stale_sources'][0]['run_id']})")
         for col in ("source", "status", "newest load", "age (h)"):
@@ -315,8 +316,8 @@ def backfill(
 ) -> None:
     """Run a range date by date (or in chunks), resumably: dates already complete (every phase 1-6 succeeded,
     nothing failed since) are skipped unless --force. Interrupted, rerun the same command to finish."""
-    from dbt_project.errors import Interrupted
-    from dbt_project.operations import backfill as run_backfill
+    from core.errors import Interrupted
+    from dbt_project.control.operations import backfill as run_backfill
 
     dates = resolve_dates(None, start, end)
     settings = _settings(target, landing_dir, warehouse_dir, exports_dir)
@@ -348,7 +349,7 @@ def heal(
     """Find dates with missing or failed phases (run history) or missing layers (landing files, raw rows,
     box scores, features, predictions without what follows from them) and rerun just those. Exit 1 when a
     rerun fails."""
-    from dbt_project.operations import heal as run_heal
+    from dbt_project.control.operations import heal as run_heal
 
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     if first and last and last < first:
@@ -389,7 +390,7 @@ def replay(
     """Rebuild the `test` target (own DuckDB file, test_ schemas) from the landing area for the dates dev ran
     up to DATE, then diff DATE's rows of every table against `dev`: row counts and order-independent checksums
     (volatile columns left out). Exit 1 on any difference."""
-    from dbt_project.operations import replay as run_replay
+    from dbt_project.control.operations import replay as run_replay
 
     game_date = parse_date(day, "--date")
     settings = _settings("dev", landing_dir, warehouse_dir, exports_dir)
@@ -433,7 +434,7 @@ def demo(
     console.print(f"generated {len(game_dates)} game days into {settings.landing_dir}: {manifest['counts']}")
     all_dates = [game_dates[0] + timedelta(days=i) for i in range((game_dates[-1] - game_dates[0]).days + 1)]
     _execute(settings, all_dates, verbose)
-    from dbt_project.dashboard import write_dashboard
+    from dbt_project.monitoring.dashboard import write_dashboard
 
     board = write_dashboard(settings, settings.reports_dir / "dashboard.html")
     console.print(f"exports:   {settings.exports_dir}/<date>/{{predictions,best_bets,tonight,streaks,live_scores,"
@@ -455,8 +456,8 @@ def evaluate(
 ) -> None:
     """Walk-forward evaluation on real data: replay DIR into the eval target, predict every date of the season
     with models trained only on earlier games, score games in [start, end] against the books' lines."""
-    from ml.evaluate import EvalConfig
-    from ml.evaluate import evaluate as run_evaluation
+    from dbt_project.evaluate import EvalConfig
+    from dbt_project.evaluate import evaluate as run_evaluation
 
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     if last < first:

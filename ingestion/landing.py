@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from dbt_project.errors import UserError
+from core.errors import UserError
 
 if TYPE_CHECKING:
     from ingestion.quarantine import Quarantine

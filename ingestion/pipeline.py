@@ -11,13 +11,13 @@ import os
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dlt
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
-from dbt_project.settings import Settings
+from core.settings import Settings
 from ingestion.balldontlie import balldontlie_source
 from ingestion.bigdataball import bigdataball_source
 from ingestion.bref import bref_source
@@ -128,7 +128,7 @@ def make_destination(settings: Settings):
     if settings.target == "bq_emulator":
         from google.oauth2.credentials import Credentials
 
-        from dbt_project.settings import BQEMU_PROJECT
+        from core.settings import BQEMU_PROJECT
 
         # The emulator (README "BigQuery"): google-cloud-bigquery reaches it through BIGQUERY_EMULATOR_HOST; it
         # does not gunzip load files, so dlt writes them uncompressed.
@@ -244,7 +244,7 @@ def load_landing(settings: Settings, dates: Sequence[date], landing_dir: os.Path
     }
     # after the good rows: a quarantine entry is written only once its file's good rows are in; the open
     # entries of files that loaded cleanly this time are resolved (kept as history)
-    resolved = resolutions(quarantine, open_rejections(pipeline), datetime.now(timezone.utc))
+    resolved = resolutions(quarantine, open_rejections(pipeline), datetime.now(UTC))
     rejected_rows = rejected_rows_resource(quarantine, resolved)
     if settings.target == "bq_emulator" and not quarantine.rows and not resolved:
         # the empty table is materialized from an empty load file: the emulator never completes a zero-byte

@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +69,7 @@ class Quarantine:
                 "payload": payload
                 if isinstance(payload, str)
                 else json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False),
-                "rejected_at": datetime.now(timezone.utc),
+                "rejected_at": datetime.now(UTC),
                 "resolved_at": None,  # open (again, if the entry was resolved before)
             }
         )

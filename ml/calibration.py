@@ -14,8 +14,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from dbt_project.settings import Settings
-from dbt_project.warehouse import connect
+from core.settings import Settings
+from core.warehouse import connect
 from ml.markets import Market
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dbt_project.settings import Settings
+from core.settings import Settings
 
 MODEL = "ml_feature_store"
 PROJECT = "nba_props"

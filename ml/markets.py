@@ -1,5 +1,5 @@
 """The prop markets the systems predict, built from the seed `seeds/prop_markets.csv` (read by
-``ingestion.markets``, the project's one reader of it): the Odds API market key, the stat's column in
+``core.markets``, the project's one reader of it): the Odds API market key, the stat's column in
 ``player_game_summary``, the prefix of its form columns in ``ml_feature_store`` and the spread of the normal
 fallback."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingestion.markets import MARKETS_CSV, load_markets
+from core.markets import MARKETS_CSV, load_markets
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,14 @@ system and write the predictions idempotently."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pandas as pd
 
-from dbt_project.errors import UserError
-from dbt_project.settings import Settings, project_vars
-from dbt_project.warehouse import connect, shared_connection, table_exists
+from core.errors import UserError
+from core.settings import Settings, project_vars
+from core.warehouse import connect, shared_connection, table_exists
 from ml import stack, xgb
 from ml.calibration import load_prediction_residuals, load_residuals, residuals_before
 from ml.markets import MARKETS
@@ -195,7 +195,7 @@ def _replace(settings: Settings, game_date: date, versions: list[tuple[str, str]
     crash or retry leaves the old rows or the new ones, never both or half."""
     table = f"{settings.schema('nba_predictions')}.{TABLE}"
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
-    rows["run_id"], rows["created_at"] = run_id, datetime.now(timezone.utc).replace(tzinfo=None)
+    rows["run_id"], rows["created_at"] = run_id, datetime.now(UTC).replace(tzinfo=None)
     for col in COLUMNS:
         if col not in rows:
             rows[col] = None

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 
-from dbt_project.settings import Settings
-from dbt_project.warehouse import connect
+from core.settings import Settings
+from core.warehouse import connect
 
 ALPHAS = np.logspace(-2, 5, 15)
 
@@ -116,5 +116,5 @@ def _register(settings: Settings, system, through: date, stack: StackFit) -> Non
             [system.name, system.model_version, system.market.key, feature_spec(settings).version, through,
              stack.n_rows,
              json.dumps(list(stack.components)), json.dumps(params, sort_keys=True),
-             datetime.now(timezone.utc).replace(tzinfo=None)],
+             datetime.now(UTC).replace(tzinfo=None)],
         )

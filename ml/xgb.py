@@ -25,14 +25,14 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from dbt_project.settings import Settings
-from dbt_project.warehouse import connect
+from core.settings import Settings
+from core.warehouse import connect
 from ml.features import feature_spec
 from ml.markets import Market
 
@@ -195,7 +195,7 @@ def _save(settings: Settings, system, through: date, model, n_rows: int, fingerp
             f"insert or replace into {table} ({', '.join(_REGISTRY_COLUMNS)}) values ({', '.join('?' * 12)})",
             [system.name, system.model_version, system.market.key, version, through, n_rows,
              json.dumps(columns), json.dumps(_params(system), sort_keys=True), fingerprint, str(path), sha,
-             datetime.now(timezone.utc).replace(tzinfo=None)],
+             datetime.now(UTC).replace(tzinfo=None)],
         )
 
 

@@ -13,8 +13,8 @@ import pytest
 import responses
 from typer.testing import CliRunner
 
+from core.settings import Settings
 from dbt_project.cli import app
-from dbt_project.settings import Settings
 
 TEST_DAYS = 14
 # live mode offline (tests/test_live_fetch.py, tests/test_faults.py): only HTTP is mocked

@@ -27,10 +27,10 @@ from typing import Any
 
 import duckdb
 
-from dbt_project import history
-from dbt_project.operations import TableSum, _compared_tables, _quote, checksums, compare, row_hash
-from dbt_project.runner import PipelineRunner, RunResult
-from dbt_project.settings import PROJECT_DIR, SCHEMAS, Settings
+from core.settings import PROJECT_DIR, SCHEMAS, Settings
+from dbt_project.control.operations import TableSum, _compared_tables, _quote, checksums, compare, row_hash
+from dbt_project.control.runner import PipelineRunner, RunResult
+from dbt_project.monitoring import history
 from tests.conftest import Env, make_env
 
 

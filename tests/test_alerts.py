@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from dbt_project.alerts import (
+from core.contracts import FailureKind, PhaseResult, RunResult, Status
+from dbt_project.monitoring.alerts import (
     Alert,
     AlertSettings,
     alerts_for_run,
@@ -28,7 +29,6 @@ from dbt_project.alerts import (
     slack_payload,
     stale_source_alert,
 )
-from dbt_project.runner import PhaseResult, RunResult
 
 SECRET_PATH = "/services/T0000/B0000/not-a-real-secret"
 LOGGER = "nba_props.alerts"
@@ -366,7 +366,8 @@ def _run(*phases: PhaseResult) -> RunResult:
 def test_alerts_for_run_gate_failure() -> None:
     result = _run(
         PhaseResult(1, "success", 1.0, "loaded 10 rows"),
-        PhaseResult(2, "failed", 2.0, "phase 2 gate failed: test not_null_x (fail, 3 failing rows)", {"dbt": {}}),
+        PhaseResult(2, Status.FAILED, 2.0, "phase 2 gate failed: test not_null_x (fail, 3 failing rows)", {"dbt": {}},
+                    FailureKind.GATE_CLOSED),
         PhaseResult(3, "skipped", 0.0, "not run: phase 2 failed its gate"),
         PhaseResult(4, "skipped", 0.0, "not run: phase 2 failed its gate"),
     )
@@ -381,13 +382,28 @@ def test_alerts_for_run_gate_failure() -> None:
 def test_alerts_for_run_refused_predictions_is_a_gate_failure(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NBA_PROPS_TARGET", "prod")
     refused = "refused: P4->P5 gate failed for 1 date(s), e.g. 2024-01-01: x (rerun phase 4, or pass --allow-degraded)"
-    [alert] = alerts_for_run(_run(PhaseResult(5, "failed", 0.1, refused), PhaseResult(6, "skipped", 0.0, "not run")))
+    [alert] = alerts_for_run(_run(PhaseResult(5, Status.FAILED, 0.1, refused, failure=FailureKind.REFUSED),
+                                   PhaseResult(6, Status.SKIPPED, 0.0, "not run")))
     assert (alert.kind, alert.title, alert.target) == ("gate_failed", "phase 5 (predictions) refused", "prod")
+
+
+def test_the_failure_kind_decides_the_alert_not_the_message() -> None:
+    """An error whose text happens to say "gate failed" or start with "refused:" is a phase failure; a breaker that
+    opened is a gate failure whatever its message says."""
+    [error, breaker] = alerts_for_run(_run(
+        PhaseResult(3, Status.FAILED, 0.1, "refused: upstream said the gate failed", failure=FailureKind.ERROR),
+        PhaseResult(4, Status.FAILED, 0.1, "circuit breaker open: critical ml_feature_store: not built",
+                    failure=FailureKind.BREAKER_OPEN),
+    ))
+    assert (error.kind, error.title) == ("phase_failed", "phase 3 (analytics) failed")
+    assert (breaker.kind, breaker.title) == ("gate_failed", "phase 4 (precompute) gate failed")
+    assert breaker.details["failure"] == "breaker_open"
 
 
 def test_alerts_for_run_failed_phase_and_monitoring() -> None:
     result = _run(
-        PhaseResult(1, "failed", 0.5, "phase 1 failed: FileNotFoundError: landing/x.csv", {"error": "..."}),
+        PhaseResult(1, Status.FAILED, 0.5, "phase 1 failed: FileNotFoundError: landing/x.csv", {"error": "..."},
+                    FailureKind.ERROR),
         PhaseResult(2, "skipped", 0.0, "not run: phase 1 failed its gate"),
         PhaseResult(0, "failed", 0.3, "model mon_x (error)"),
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from dbt_project.settings import PROJECT_DIR
+from core.settings import PROJECT_DIR
 
 pytestmark = pytest.mark.bigquery
 

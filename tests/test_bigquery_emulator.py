@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from dbt_project.settings import BQEMU_PROJECT, PROJECT_DIR, Settings
+from core.settings import BQEMU_PROJECT, PROJECT_DIR, Settings
 from tests.conftest import Env, make_env
 
 pytestmark = [
@@ -139,7 +139,7 @@ def _copy_predictions(duck: Env, bq: Settings) -> None:
     """Phase 5's Python output (predictions, model registry) from the DuckDB build into the emulator."""
     import dlt
 
-    from dbt_project.warehouse import connect
+    from core.warehouse import connect
     from ingestion.pipeline import make_destination
 
     pipeline = dlt.pipeline(
@@ -158,7 +158,7 @@ def _copy_predictions(duck: Env, bq: Settings) -> None:
 @pytest.fixture(scope="module")
 def duck_env(tmp_path_factory: pytest.TempPathFactory) -> Env:
     """The DuckDB reference: the demo landing run end to end on the test target, phase 6 with PHASE6_VARS."""
-    from dbt_project.dbt_invoker import Dbt
+    from dbt_project.control.dbt_invoker import Dbt
     from ingestion.demo import DEMO_SEED, DEMO_START, generate_demo
 
     base = tmp_path_factory.mktemp("bq_duck_env")
@@ -174,7 +174,7 @@ def duck_env(tmp_path_factory: pytest.TempPathFactory) -> Env:
 @pytest.fixture(scope="module")
 def built(emulator: Emulator, duck_env: Env, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     """dlt -> emulator, then dbt phases 2-6 on bq_emulator (phase 5's Python output copied from DuckDB)."""
-    from dbt_project.dbt_invoker import Dbt
+    from dbt_project.control.dbt_invoker import Dbt
     from ingestion.pipeline import load_landing
 
     base = tmp_path_factory.mktemp("bq_build")
@@ -222,7 +222,7 @@ def built(emulator: Emulator, duck_env: Env, tmp_path_factory: pytest.TempPathFa
 
 
 def _duck_rows(env: Env, sql: str) -> tuple:
-    from dbt_project.warehouse import connect
+    from core.warehouse import connect
 
     with connect(env.settings, read_only=True) as con:
         return tuple(con.execute(sql).fetchone())
@@ -233,7 +233,7 @@ def _bq_rows(client, sql: str) -> tuple:
 
 
 def test_every_model_has_the_same_rows_as_on_duckdb(built: Built) -> None:
-    from dbt_project.dbt_invoker import Dbt
+    from dbt_project.control.dbt_invoker import Dbt
 
     # every model and seed of phases 2-6 was built and is compared
     manifest = Dbt(built.bq).parse()

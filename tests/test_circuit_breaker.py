@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dbt_project.runner import PipelineRunner
-from dbt_project.settings import PROJECT_DIR
+from core.settings import PROJECT_DIR
+from dbt_project.control.runner import PipelineRunner
 from tests.conftest import make_env
 
 pytestmark = pytest.mark.e2e
@@ -75,8 +75,8 @@ def test_predict_refuses_after_a_failed_gate_unless_allow_degraded(tmp_path, dem
     """`nba-props predict` (phase 5 alone) reads the P4 -> P5 gate of each date from run history: after the
     breaker opened it refuses, naming the failed checks, and writes nothing; --allow-degraded predicts and
     records the run as degraded with the overridden gate. A date whose phase 4 never ran refuses too."""
-    from dbt_project.history import latest_phase_outcomes
-    from dbt_project.warehouse import connect, table_exists
+    from core.warehouse import connect, table_exists
+    from dbt_project.monitoring.history import latest_phase_outcomes
 
     runner, env = _runner(tmp_path, demo_landing, "player_daily_cache")
     day = env.game_dates[-1]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from core.settings import Settings
 from dbt_project.cli import app
-from dbt_project.runner import run_lock
-from dbt_project.settings import Settings
+from dbt_project.control.runner import run_lock
 
 runner = CliRunner()
 

@@ -12,7 +12,7 @@ import json
 import os
 import time
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -20,11 +20,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from core.markets import MARKETS
+from core.settings import Settings
 from dbt_project.cli import app
-from dbt_project.settings import Settings
 from ingestion.convert import ConvertError, convert_parquet, name_key
 from ingestion.convert.parquet import DERIVED_PLAYER_ID_BASE
-from ingestion.markets import MARKETS
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("NBA_PROPS_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -43,8 +43,8 @@ PLAYERS_PER_TEAM = 12  # D2: 3 games * 2 teams * 12 = 72 rows; D1: 48 rows
 NO_ID_PLAYER = "Théo Núñez-Ibáñez Jr."  # no player_id: a derived id from the name key
 EVENT_1 = "a" * 32  # OKC-HOU, two snapshots
 EVENT_2 = "b" * 32  # BOS-NYK, one snapshot
-OPEN, PREGAME = datetime(2025, 10, 21, 15, 0, tzinfo=timezone.utc), datetime(2025, 10, 21, 22, 0, tzinfo=timezone.utc)
-PREGAME_D2 = datetime(2025, 10, 22, 22, 0, tzinfo=timezone.utc)
+OPEN, PREGAME = datetime(2025, 10, 21, 15, 0, tzinfo=UTC), datetime(2025, 10, 21, 22, 0, tzinfo=UTC)
+PREGAME_D2 = datetime(2025, 10, 22, 22, 0, tzinfo=UTC)
 
 
 def _box_rows(page_size_day_rows: int = PLAYERS_PER_TEAM) -> pd.DataFrame:
@@ -108,14 +108,14 @@ def _props_rows() -> pd.DataFrame:
     def add(event, home, away, commence, snapshot, player, market, book, line, over, under):
         rows.append(
             {
-                "game_date": commence.astimezone(timezone.utc).date(), "commence_time": commence,
+                "game_date": commence.astimezone(UTC).date(), "commence_time": commence,
                 "event_id": event, "home_team": home, "away_team": away, "player_name": player,
                 "market": market, "bookmaker": book, "line": line, "over_price": over, "under_price": under,
                 "snapshot_utc": snapshot, "source": "synthetic",
             }
         )
 
-    c1 = datetime(2025, 10, 21, 23, 35, tzinfo=timezone.utc)
+    c1 = datetime(2025, 10, 21, 23, 35, tzinfo=UTC)
     for snapshot, shift in ((OPEN, 0.0), (PREGAME, 1.0)):
         for book in ("draftkings", "fanduel"):
             for market in MARKETS:
@@ -127,7 +127,7 @@ def _props_rows() -> pd.DataFrame:
     # skipped: a market nba-props does not load, and a quote with no Over price
     add(EVENT_1, "OKC", "HOU", c1, PREGAME, "Player00 OKCson", "player_double_double", "fanduel", None, 300, None)
     add(EVENT_1, "OKC", "HOU", c1, PREGAME, "Player01 OKCson", "player_points", "fanduel", 18.5, None, -110)
-    c2 = datetime(2025, 10, 23, 0, 10, tzinfo=timezone.utc)  # 8:10 pm ET on D2: filed under D2
+    c2 = datetime(2025, 10, 23, 0, 10, tzinfo=UTC)  # 8:10 pm ET on D2: filed under D2
     add(EVENT_2, "BOS", "NYK", c2, PREGAME_D2, NO_ID_PLAYER, "player_points", "betmgm", 9.5, -120, -100)
     df = pd.DataFrame(rows)
     df["line"] = df["line"].astype("float32")

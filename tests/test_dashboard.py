@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dbt_project.dashboard import _figures, load_views, render, system_performance
-from dbt_project.warehouse import connect
+from core.warehouse import connect
+from dbt_project.monitoring.dashboard import _figures, load_views, render, system_performance
 
 pytestmark = pytest.mark.e2e
 

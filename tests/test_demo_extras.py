@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from dbt_project.settings import Settings
-from dbt_project.warehouse import connect
+from core.settings import Settings
+from core.warehouse import connect
 from ingestion.bigdataball import parse_play_by_play, parsed_games, read_game_file
 from ingestion.bref import parse_roster
 from ingestion.demo import DEMO_SEED, DEMO_START, generate_demo

@@ -1,7 +1,7 @@
 """The documentation.
 
 Fast (no pipeline): the README is a newcomer's page (short, the two set-up commands, the exit-code table equal
-to `dbt_project.errors.ExitCode`), every relative link of README.md and docs/*.md reaches a file (and heading)
+to `core.errors.ExitCode`), every relative link of README.md and docs/*.md reaches a file (and heading)
 that exists, every docs page is linked from the README, and every `nba-props` command and option the docs show
 exists in the CLI.
 
@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 import typer.main
 
+from core.errors import ExitCode
 from dbt_project.cli import app
-from dbt_project.dbt_invoker import Dbt
-from dbt_project.errors import ExitCode
+from dbt_project.control.dbt_invoker import Dbt
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"

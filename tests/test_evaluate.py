@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from core.settings import Settings
 from dbt_project.cli import app
-from dbt_project.settings import Settings
+from dbt_project.evaluate import EvalConfig, _ratio_interval, _season_of, _seasons, ece, picks_of, score_market
 from ingestion.convert.parquet import name_key, season_of
-from ml.evaluate import EvalConfig, _ratio_interval, _season_of, _seasons, ece, picks_of, score_market
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("NBA_PROPS_SHARED_DATA", REPO.parent / "shared" / "data"))

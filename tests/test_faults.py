@@ -29,10 +29,10 @@ from requests.exceptions import ReadTimeout
 from typer.testing import CliRunner
 
 import ml.predict
+from core.errors import NoDataError
+from core.settings import PROJECT_DIR
 from dbt_project.cli import app
-from dbt_project.errors import NoDataError
-from dbt_project.operations import complete_dates
-from dbt_project.settings import PROJECT_DIR
+from dbt_project.control.operations import complete_dates
 from tests.conftest import Env, make_env
 from tests.faults_support import (
     Snapshot,
@@ -361,7 +361,7 @@ def test_missing_landing_directory_fails_phase_1_and_blocks_the_rest(baseline, w
 
 def _result_of(env: Env, run_id: str):
     """A RunResult rebuilt from run history (for runs made through the CLI)."""
-    from dbt_project.runner import PhaseResult, RunResult
+    from dbt_project.control.runner import PhaseResult, RunResult
 
     rows = recorded(env.settings, run_id)
     days = sorted({d for d, _ in rows})
@@ -374,8 +374,8 @@ PHASE_1 = (  # phase 1 of one date, as `nba-props run` would do it
     "import sys\n"
     "from datetime import date\n"
     "from pathlib import Path\n"
-    "from dbt_project.runner import PipelineRunner\n"
-    "from dbt_project.settings import Settings\n"
+    "from dbt_project.control.runner import PipelineRunner\n"
+    "from core.settings import Settings\n"
     "base = Path(sys.argv[1])\n"
     "settings = Settings(target='test', landing_dir=base / 'landing', warehouse_dir=base / 'warehouse',\n"
     "                    exports_dir=base / 'exports')\n"
@@ -773,7 +773,7 @@ def test_another_target_never_writes_a_targets_exports(baseline, ws, tmp_path, m
 
 
 def test_replay_writes_the_test_targets_folders_not_devs():
-    from dbt_project.settings import Settings
+    from core.settings import Settings
 
     dev = Settings(target="dev", exports_dir=Path("/srv/feeds"), reports_dir=Path("/srv/reports"))
     assert (dev.exports_dir, Settings(target="test").exports_dir.name) == (Path("/srv/feeds"), "exports_test")

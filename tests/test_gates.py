@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from dbt_project.warehouse import connect, table_exists
+from core.warehouse import connect, table_exists
 from tests.conftest import make_env
 
 pytestmark = pytest.mark.e2e

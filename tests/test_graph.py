@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from dbt_project.dbt_invoker import Dbt
-from dbt_project.settings import Settings
+from core.settings import Settings
+from dbt_project.control.dbt_invoker import Dbt
 
 SEED = "seed"
 # layer -> the layers its models may read (models and seeds; sources are SOURCE_READERS' business)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dbt_project.warehouse import connect, row_counts
+from core.warehouse import connect, row_counts
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dbt_project.warehouse import connect
+from core.warehouse import connect
 from tests.conftest import make_env
 
 pytestmark = pytest.mark.e2e

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from dbt_project.settings import Settings
-from dbt_project.warehouse import connect, row_counts
+from core.settings import Settings
+from core.warehouse import connect, row_counts
 from ingestion.pipeline import load_landing
 from tests.conftest import make_env
 
@@ -114,7 +114,7 @@ KILLED_LOAD = """
 import sys
 from datetime import date
 from pathlib import Path
-from dbt_project.settings import Settings
+from core.settings import Settings
 from ingestion.pipeline import load_landing
 warehouse = Path(sys.argv[1])
 settings = Settings(target="test", landing_dir=Path(sys.argv[2]), warehouse_dir=warehouse, exports_dir=warehouse)

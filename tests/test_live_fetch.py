@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +20,8 @@ from requests.exceptions import ReadTimeout
 from responses import matchers
 from typer.testing import CliRunner
 
+from core.settings import Settings
 from dbt_project.cli import app
-from dbt_project.settings import Settings
 from ingestion.live import FetchResult, LiveFetchError, MissingApiKeyError, fetch_landing
 from ingestion.live.nbacom import SCOREBOARD_URL
 from ingestion.pipeline import load_landing
@@ -29,7 +29,7 @@ from tests.conftest import LIVE_BDL_KEY, LIVE_INJURY_URL, LIVE_ODDS_KEY
 
 DAY = date(2025, 11, 3)  # Eastern standard time: 10:00 ET = 15:00Z
 D = DAY.isoformat()
-NOW = datetime(2025, 11, 10, 12, 0, tzinfo=timezone.utc)  # after DAY: odds in historical mode
+NOW = datetime(2025, 11, 10, 12, 0, tzinfo=UTC)  # after DAY: odds in historical mode
 BDL_KEY = LIVE_BDL_KEY
 ODDS_KEY = LIVE_ODDS_KEY
 GAMES_URL = "https://api.balldontlie.io/v1/games"
@@ -411,7 +411,7 @@ def test_all_sources_historical_odds_and_nbacom(settings: Settings, rsps: respon
 
 
 def test_live_odds_are_wrapped_in_the_snapshot_envelope(settings: Settings, rsps: responses.RequestsMock) -> None:
-    now = datetime(2025, 11, 3, 21, 7, 30, tzinfo=timezone.utc)  # 4:07 pm ET on DAY: live endpoints
+    now = datetime(2025, 11, 3, 21, 7, 30, tzinfo=UTC)  # 4:07 pm ET on DAY: live endpoints
     rsps.get(f"{ODDS}/sports/basketball_nba/events", headers=QUOTA,
              json=[odds_event(E1, E1_TIP), odds_event(E2, E2_TIP), odds_event(E_NEXT, "2025-11-04T23:00:00Z")],
              match=odds_query(**DAY_WINDOW))

@@ -9,9 +9,9 @@ import json
 import pandas as pd
 import pytest
 
-from dbt_project.runner import span
-from dbt_project.settings import project_vars
-from dbt_project.warehouse import connect
+from core.settings import project_vars
+from core.warehouse import connect
+from dbt_project.control.runner import span
 from tests.conftest import make_env
 
 pytestmark = pytest.mark.e2e

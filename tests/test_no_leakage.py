@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dbt_project.warehouse import connect
+from core.warehouse import connect
 from tests.conftest import make_env
 
 pytestmark = pytest.mark.e2e

@@ -14,18 +14,18 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from dbt_project import history
+from core.settings import PROJECT_DIR, Settings
 from dbt_project.cli import app
-from dbt_project.history import PhaseRecord
-from dbt_project.operations import checksums, compare, complete_dates
-from dbt_project.settings import PROJECT_DIR, Settings
+from dbt_project.control.operations import checksums, compare, complete_dates
+from dbt_project.monitoring import history
+from dbt_project.monitoring.history import PhaseRecord
 
 runner = CliRunner()
 DAYS = 3
@@ -186,7 +186,7 @@ def test_status_lists_degraded_runs_and_stale_sources(reference, tmp_path):
     assert before.exit_code == 0 and info["stale_sources"] == []
     assert all(d["phase"] == 6 and "the models need earlier games" in d["message"] for d in info["degraded_runs"])
     # rosters last loaded 20 days ago (bref errors after 360 h); the next day's only landing file is malformed
-    old = (datetime.now(timezone.utc) - timedelta(days=20)).timestamp()
+    old = (datetime.now(UTC) - timedelta(days=20)).timestamp()
     wh.sql("update nba_raw.rosters set _dlt_load_id = ?", [str(old)])
     next_day = wh.dates[-1] + timedelta(days=1)
     landing = tmp_path / "landing"
@@ -240,7 +240,7 @@ def test_a_phase_that_ignores_its_timeout_is_abandoned(tmp_path):
     abandon callback records it, and the process exits 1."""
     code = (
         "import time\n"
-        "from dbt_project.timeouts import deadline\n"
+        "from dbt_project.control.timeouts import deadline\n"
         "with deadline(0.2, 'phase 5', grace=0.3, on_abandon=lambda m: print('recorded:', m, flush=True)):\n"
         "    while True:\n"
         "        try:\n"
@@ -314,7 +314,7 @@ def test_bad_operations_input_exits_2(args, message, tmp_path):
 
 
 def test_backfill_refuses_while_another_run_holds_the_warehouse(tmp_path):
-    from dbt_project.runner import run_lock
+    from dbt_project.control.runner import run_lock
 
     settings = Settings(target="test", warehouse_dir=tmp_path / "wh", landing_dir=tmp_path, exports_dir=tmp_path)
     with run_lock(settings):

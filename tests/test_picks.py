@@ -14,9 +14,9 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from core.errors import NoDataError
 from dbt_project.cli import app
-from dbt_project.errors import NoDataError
-from dbt_project.picks import best_bets, market_label, picks_table
+from dbt_project.control.picks import best_bets, market_label, picks_table
 
 pytestmark = pytest.mark.e2e
 

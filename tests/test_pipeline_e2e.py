@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from dbt_project.dbt_invoker import Dbt
-from dbt_project.settings import PROJECT_DIR
-from dbt_project.warehouse import connect, row_counts
+from core.settings import PROJECT_DIR
+from core.warehouse import connect, row_counts
+from dbt_project.control.dbt_invoker import Dbt
 from ml.markets import MARKETS
 from ml.systems import REGISTRY
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dbt_project.gates import feature_coverage
-from dbt_project.operations import _data_findings
-from dbt_project.settings import Settings
-from dbt_project.warehouse import connect
+from core.settings import Settings
+from core.warehouse import connect
+from dbt_project.control.gates import feature_coverage
+from dbt_project.control.operations import _data_findings
 from ml.markets import MARKETS
 from ml.predict import predict_date
 from ml.systems import REGISTRY

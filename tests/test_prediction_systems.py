@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dbt_project.settings import Settings, project_vars
-from dbt_project.warehouse import connect
+from core.settings import Settings, project_vars
+from core.warehouse import connect
 from ml.calibration import empirical_prob_over, load_residuals, residuals_before
 from ml.markets import MARKETS
 from ml.predict import predict_date, recommend

@@ -8,18 +8,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import stat
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import fsspec
 import pandas as pd
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from dbt_project import export
-from dbt_project.export import GAME_MINUTES, FeedValidationError, build_feeds, export_feeds, validate
-from dbt_project.feed_schemas import SCHEMAS
-from dbt_project.settings import project_vars
-from dbt_project.warehouse import connect
+from core.settings import project_vars
+from core.warehouse import connect
+from dbt_project.publish import export
+from dbt_project.publish.export import GAME_MINUTES, FeedValidationError, build_feeds, export_feeds, validate
+from dbt_project.publish.feed_schemas import SCHEMAS
 
 pytestmark = pytest.mark.e2e
 
@@ -40,7 +40,7 @@ def _query(env, sql: str, params: list | None = None) -> pd.DataFrame:
 
 
 def _utc(moment) -> datetime:
-    return pd.Timestamp(moment).to_pydatetime().replace(tzinfo=timezone.utc)
+    return pd.Timestamp(moment).to_pydatetime().replace(tzinfo=UTC)
 
 
 # -- 1. files, schemas, envelope ---------------------------------------------------------------------------

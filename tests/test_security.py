@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from dbt_project.dbt_invoker import Dbt
-from dbt_project.settings import PROJECT_DIR, Settings
+from core.settings import PROJECT_DIR, Settings
+from dbt_project.control.dbt_invoker import Dbt
 
 pytest.importorskip("detect_secrets", reason="detect-secrets is in the dev extra: pip install -e '.[dev]'")
 

@@ -1,6 +1,6 @@
 """One source of truth for the definitions SQL and Python share (issue #14):
 
-* the prop markets: the seed seeds/prop_markets.csv is the one list. Python's market lists (ingestion.markets,
+* the prop markets: the seed seeds/prop_markets.csv is the one list. Python's market lists (core.markets,
   ml.markets), the feeds' JSON Schemas and the terminal's labels are built from it; dbt's market tests are
   relationships tests to ref('prop_markets') (on models, never on a source: test_no_source_test_reads_a_seed);
   macros/market_stat.sql compiles one branch per seed row, and a seed that is not built or is empty is a compile
@@ -24,11 +24,11 @@ import duckdb
 import pytest
 import yaml
 
-from dbt_project.dbt_invoker import Dbt
-from dbt_project.feed_schemas import MARKET, SCHEMAS
-from dbt_project.picks import market_label
-from dbt_project.settings import PROJECT_DIR, Settings
-from ingestion import markets as ingestion_markets
+from core import markets as ingestion_markets
+from core.settings import PROJECT_DIR, Settings
+from dbt_project.control.dbt_invoker import Dbt
+from dbt_project.control.picks import market_label
+from dbt_project.publish.feed_schemas import MARKET, SCHEMAS
 from ingestion.demo.generator import check_simulated_markets
 from ml import features, xgb
 from ml import markets as ml_markets

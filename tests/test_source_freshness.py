@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from dbt_project.alerts import stale_source_alert
-from dbt_project.dbt_invoker import Dbt
-from dbt_project.errors import ExitCode, UsageError
-from dbt_project.freshness import DISABLED_ENV, check_freshness, disabled_tables
-from dbt_project.runner import PipelineRunner, RunResult
-from dbt_project.warehouse import connect
+from core.errors import ExitCode, UsageError
+from core.warehouse import connect
+from dbt_project.control.dbt_invoker import Dbt
+from dbt_project.control.freshness import DISABLED_ENV, check_freshness, disabled_tables
+from dbt_project.control.runner import PipelineRunner, RunResult
+from dbt_project.monitoring.alerts import stale_source_alert
 from ingestion.convert import convert_parquet
 from ingestion.convert.parquet import SOURCES
 from tests.conftest import Env, make_env

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dbt_project.settings import project_vars
-from dbt_project.warehouse import connect
+from core.settings import project_vars
+from core.warehouse import connect
 from ml import features, stack, xgb
 from ml.markets import MARKETS, POINTS
 from ml.predict import load_inputs, predict_date

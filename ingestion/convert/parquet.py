@@ -30,7 +30,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +38,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dbt_project.errors import UsageError
+from core.errors import UsageError
+from core.markets import MARKETS
 from ingestion.landing import EASTERN
-from ingestion.markets import MARKETS
 from ingestion.output import claim_folder
 from ingestion.teams import TeamRef, bdl_team_object, load_teams
 
@@ -112,7 +112,7 @@ def _int(value: Any) -> int | None:
 
 
 def _iso_z(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _pct(made: int | None, attempted: int | None) -> float | None:
@@ -480,7 +480,7 @@ def _season_games(data_dir: Path, season: str, box_all: pd.DataFrame, games_all:
         if (g.day, g.home, g.away) in commence:
             g.tipoff, g.tipoff_source = commence[(g.day, g.home, g.away)], "props_commence_time"
         else:
-            g.tipoff = datetime.combine(g.day, DEFAULT_TIPOFF_ET, tzinfo=EASTERN).astimezone(timezone.utc)
+            g.tipoff = datetime.combine(g.day, DEFAULT_TIPOFF_ET, tzinfo=EASTERN).astimezone(UTC)
             g.tipoff_source = "default_19_00_et"
     games.sort(key=lambda g: (g.day, g.tipoff, g.bdl_id(teams)))
     ids = [g.bdl_id(teams) for g in games]

@@ -30,15 +30,15 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from core.markets import MARKETS, MARKETS_CSV
 from ingestion.demo.extras import write_extras
 from ingestion.landing import EASTERN
-from ingestion.markets import MARKETS, MARKETS_CSV
 from ingestion.output import claim_folder
 from ingestion.teams import bdl_team_object, load_teams
 
@@ -346,7 +346,7 @@ def ascii_fold(text: str) -> str:
 
 
 def iso_z(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def thanksgiving(year: int) -> date:
@@ -515,7 +515,7 @@ class _League:
             hour, minute = TIPOFFS_ET[int(rng.choice(len(TIPOFFS_ET), p=TIPOFF_WEIGHTS))]
             local = datetime.combine(day, time(hour, minute), tzinfo=EASTERN)
             seq += 1
-            games.append(Game(seq, day, home, away, local.astimezone(timezone.utc), local))
+            games.append(Game(seq, day, home, away, local.astimezone(UTC), local))
         for g in games:
             g.home.home_games += 1
         return sorted(games, key=lambda g: (g.tipoff_utc, g.seq))
@@ -887,7 +887,7 @@ def _write_day(
             {"data": page, "meta": {"next_cursor": next_cursor, "per_page": PAGE_SIZE}},
         )
     writer.write(f"nbacom/{d}/scoreboard.json", {"scoreboard": {"gameDate": d, "games": scoreboard}})
-    report_time = datetime.combine(day, time(17, 30), tzinfo=timezone.utc)
+    report_time = datetime.combine(day, time(17, 30), tzinfo=UTC)
     writer.write(
         f"nbacom/{d}/injury_report.json",
         {"reportTime": iso_z(report_time), "gameDate": d, "injuries": injuries},
@@ -895,7 +895,7 @@ def _write_day(
     writer.write(f"odds_api/{d}/events.json", events)
     for game in games:
         for snapshot, which in ((OPENING_SNAPSHOT, 0), (PREGAME_SNAPSHOT, 1)):
-            at = datetime.combine(day, snapshot, tzinfo=timezone.utc)
+            at = datetime.combine(day, snapshot, tzinfo=UTC)
             body = _event_odds(game, at, book_lines[game.event_id], which, book_seeds[game.event_id], counts)
             writer.write(
                 f"odds_api/{d}/event_{game.event_id}_odds_{snapshot.strftime('%H%M')}Z.json",

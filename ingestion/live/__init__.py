@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
-from dbt_project.settings import Settings
+from core.settings import Settings
 from ingestion.live import balldontlie, nbacom, odds_api
 from ingestion.live.common import FetchContext, FetchResult, LiveFetchError, MissingApiKeyError, api_key
 from ingestion.live.http import HttpStats
@@ -51,7 +51,7 @@ def fetch_landing(
 
     started = time.perf_counter()
     result = FetchResult()
-    clock: Callable[[], datetime] = (lambda: now) if now is not None else (lambda: datetime.now(timezone.utc))
+    clock: Callable[[], datetime] = (lambda: now) if now is not None else (lambda: datetime.now(UTC))
     settings.landing_dir.mkdir(parents=True, exist_ok=True)
     ctx = FetchContext(root=settings.landing_dir, result=result, clock=clock)
     stats = HttpStats()

@@ -6,13 +6,13 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import dlt
 
-from dbt_project.errors import ExitCode, UserError
+from core.errors import ExitCode, UserError
 from ingestion.landing import EASTERN
 
 
@@ -71,15 +71,15 @@ def config_value(key: str, default: Any = None) -> Any:
 
 
 def iso_z(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_utc(value: str) -> datetime:
     """An ISO timestamp ('...Z' or with offset) as an aware UTC datetime; ValueError if it is not one."""
     moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def eastern_date(value: str) -> date:
@@ -92,7 +92,7 @@ class FetchContext:
 
     root: Path
     result: FetchResult
-    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def path(self, source: str, day: date, name: str) -> Path:
         return self.root / source / day.isoformat() / name

@@ -13,16 +13,16 @@ Every response's quota headers go to odds_api/<date>/_requests.json (a list, app
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from dlt.sources.helpers.requests import HTTPError
 from dlt.sources.helpers.rest_client.auth import APIKeyAuth
 
+from core.markets import MARKETS
 from ingestion.landing import EASTERN, LandingError, read_json
 from ingestion.live.common import FetchContext, LiveFetchError, api_key, eastern_date, iso_z, parse_utc
 from ingestion.live.http import Api, HttpStats
-from ingestion.markets import MARKETS
 
 SOURCE = "odds_api"
 BASE_URL = "https://api.the-odds-api.com/v4"
@@ -44,7 +44,7 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     """Start and end (exclusive) of an Eastern calendar day, in UTC."""
     start = datetime.combine(day, time(0, 0), tzinfo=EASTERN)
     end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=EASTERN)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def resolve_mode(mode: str, day: date, now: datetime) -> str:
@@ -101,13 +101,13 @@ def _append_request_log(ctx: FetchContext, day: date, entries: list[dict[str, An
 
 
 def _odds_file(event_id: str, snapshot: datetime) -> str:
-    return f"event_{event_id}_odds_{snapshot.astimezone(timezone.utc):%H%M}Z.json"
+    return f"event_{event_id}_odds_{snapshot.astimezone(UTC):%H%M}Z.json"
 
 
 def _historical(api: Api, ctx: FetchContext, day: date) -> None:
     d = day.isoformat()
     start, end = day_bounds(day)
-    opening = datetime.combine(day, OPENING_ET, tzinfo=EASTERN).astimezone(timezone.utc)
+    opening = datetime.combine(day, OPENING_ET, tzinfo=EASTERN).astimezone(UTC)
     what = f"historical events of {d}"
     params = {
         "date": iso_z(opening),

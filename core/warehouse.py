@@ -11,8 +11,8 @@ from contextlib import contextmanager
 
 import duckdb
 
-from dbt_project.errors import BusyError, FileSystemError
-from dbt_project.settings import Settings
+from core.errors import BusyError, FileSystemError
+from core.settings import Settings
 
 
 class WarehouseError(BusyError, RuntimeError):

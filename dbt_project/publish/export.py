@@ -16,17 +16,17 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from dbt_project.errors import FileSystemError, NoDataError, UsageError, UserError
-from dbt_project.feed_schemas import FEEDS, SCHEMAS
-from dbt_project.files import write_text_atomic
-from dbt_project.settings import Settings, project_vars, target_folder
-from dbt_project.warehouse import connect
+from core.errors import FileSystemError, NoDataError, UsageError, UserError
+from core.files import write_text_atomic
+from core.settings import Settings, project_vars, target_folder
+from core.warehouse import connect
+from dbt_project.publish.feed_schemas import FEEDS, SCHEMAS
 
 GAME_MINUTES = 150
 
@@ -48,8 +48,8 @@ def _clean(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, datetime):
-        return value.replace(tzinfo=timezone.utc).isoformat().replace("+00:00", "Z") if value.tzinfo is None \
-            else value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        return value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z") if value.tzinfo is None \
+            else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, date):
         return value.isoformat()
     return value
@@ -74,12 +74,12 @@ def _as_utc(moment: Any) -> datetime | None:
     if moment is None:
         return None
     parsed = datetime.fromisoformat(str(moment).replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def game_status(tipoff: Any, has_box_score: bool, as_of: datetime | None) -> str:
     tip = _as_utc(tipoff)
-    now = as_of or datetime.now(timezone.utc)
+    now = as_of or datetime.now(UTC)
     if has_box_score and (as_of is None or tip is None or now >= tip + timedelta(minutes=GAME_MINUTES)):
         return "final"
     if tip is not None and now >= tip:
@@ -222,13 +222,13 @@ def validate(feed: str, document: dict[str, Any]) -> None:
 
 def build_feeds(settings: Settings, game_date: date, run_id: str,
                 as_of: datetime | None = None) -> dict[str, dict[str, Any]]:
-    generated = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    generated = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     documents = {}
     for feed, builder in BUILDERS.items():
         key, items, extra = builder(settings, game_date, as_of)
         documents[feed] = {
             "feed": feed, "game_date": game_date.isoformat(), "run_id": run_id, "generated_at": generated,
-            "as_of": _clean(as_of.astimezone(timezone.utc)) if as_of else None, "count": len(items), **extra,
+            "as_of": _clean(as_of.astimezone(UTC)) if as_of else None, "count": len(items), **extra,
             key: items,
         }
         validate(feed, documents[feed])

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
-from dbt_project.settings import Settings
-from dbt_project.warehouse import connect, table_exists
+from core.contracts import GOOD, PIPELINE_PHASES, Phase, Status
+from core.settings import Settings
+from core.warehouse import connect, table_exists
 
 TABLE = "pipeline_run_history"
-PHASE_NAMES = {1: "ingest", 2: "staging", 3: "analytics", 4: "precompute", 5: "predictions", 6: "publish"}
 
 
 @dataclass
 class PhaseRecord:
     run_id: str
-    phase: int
-    status: str  # success | failed | skipped | degraded | interrupted; running: started, not finished (or killed)
+    phase: Phase
+    status: Status  # RUNNING: started, not finished (or killed)
     started_at: datetime
     finished_at: datetime
     message: str
@@ -60,7 +60,6 @@ FRESHNESS_TABLE = "source_freshness"
 # source_freshness statuses besides dbt's pass/warn/error: a table without any rows (no load time, no age)
 NEVER_LOADED = "never_loaded"
 FRESHNESS_STALE = ("error", NEVER_LOADED, "warn")  # worth showing and alerting, in this order
-GOOD = ("success", "degraded")
 
 
 def ensure_observability_tables(settings: Settings) -> None:
@@ -173,7 +172,7 @@ def record_source_freshness(settings: Settings, run_id: str, checked_at: datetim
 def record(settings: Settings, rec: PhaseRecord, dates: list[date]) -> None:
     details = json.dumps(rec.details, default=str, sort_keys=True)
     rows = [
-        (rec.run_id, d, rec.phase, PHASE_NAMES[rec.phase], rec.status, settings.target, rec.started_at,
+        (rec.run_id, d, rec.phase, Phase(rec.phase).label, rec.status, settings.target, rec.started_at,
          rec.finished_at, round(rec.seconds, 3), rec.message, details)
         for d in dates
     ]
@@ -188,7 +187,7 @@ def close_open_phases(settings: Settings, run_id: str, status: str, message: str
     with connect(settings) as con:
         con.execute(f"update {_qualified(settings)} set status = ?, message = ?, finished_at = ? "
                     "where run_id = ? and status = 'running'",
-                    [status, message, datetime.now(timezone.utc).replace(tzinfo=None), run_id])
+                    [status, message, datetime.now(UTC).replace(tzinfo=None), run_id])
 
 
 def status(settings: Settings, recent: int = 10) -> dict[str, Any]:
@@ -312,7 +311,7 @@ def phase_outcomes(settings: Settings, first: date | None = None, last: date | N
 def is_complete(phases: dict[int, str]) -> bool:
     """A date is complete when the latest record of each phase 1-6 is success or degraded (so any later
     failure, skip or unfinished 'running' row makes it incomplete)."""
-    return all(phases.get(p) in GOOD for p in PHASE_NAMES)
+    return all(phases.get(p) in GOOD for p in PIPELINE_PHASES)
 
 
 def latest_phase_outcomes(settings: Settings, phase: int, dates: list[date]) -> dict[date, tuple[str, str]]:

@@ -7,20 +7,21 @@ the side, P(side)) and, when a date has no best bets, says why and what to run.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from dbt_project.errors import NoDataError
-from dbt_project.export import publish_rows
-from dbt_project.history import GOOD, latest_phase_outcomes
-from dbt_project.settings import Settings, project_vars
-from dbt_project.warehouse import connect, table_exists
+from core.contracts import GOOD
+from core.errors import NoDataError
+from core.markets import market_labels
+from core.settings import Settings, project_vars
+from core.warehouse import connect, table_exists
+from dbt_project.monitoring.history import latest_phase_outcomes
+from dbt_project.publish.export import publish_rows
 from ingestion.landing import EASTERN
-from ingestion.markets import market_labels
 
 MODEL = "publish_best_bets"
 
@@ -39,7 +40,7 @@ def tipoff_eastern(tipoff_at: str | None) -> str | None:
     if tipoff_at is None:
         return None
     moment = datetime.fromisoformat(tipoff_at.replace("Z", "+00:00"))
-    local = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(EASTERN)
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(EASTERN)
     return f"{local:%I:%M %p}".lstrip("0") + " ET"
 
 

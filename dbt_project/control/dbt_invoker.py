@@ -13,7 +13,7 @@ from typing import Any
 
 from dbt.cli.main import dbtRunner
 
-from dbt_project.settings import Settings
+from core.settings import Settings
 
 FAILED = {"error", "fail", "runtime error"}
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from dbt_project.dbt_invoker import BuildOutcome, NodeOutcome
-from dbt_project.settings import Settings, project_vars
-from dbt_project.warehouse import connect, table_exists
+from core.settings import Settings, project_vars
+from core.warehouse import connect, table_exists
+from dbt_project.control.dbt_invoker import BuildOutcome, NodeOutcome
 
 SLATE = "prediction_slate"  # the precompute model phase 5 predicts (models/precompute/prediction_slate.sql)
 

@@ -18,8 +18,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from dbt_project.files import write_text_atomic
-from dbt_project.settings import Settings
+from core.files import write_text_atomic
+from core.settings import Settings
 
 
 def lock_path(settings: Settings) -> Path:

@@ -18,17 +18,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
 
-from dbt_project import history
-from dbt_project.dbt_invoker import Dbt
-from dbt_project.errors import UsageError
-from dbt_project.history import FRESHNESS_STALE, NEVER_LOADED
-from dbt_project.settings import Settings, project_vars
-from dbt_project.timeouts import PhaseTimeout, deadline
+from core.errors import UsageError
+from core.settings import Settings, project_vars
+from dbt_project.control.dbt_invoker import Dbt
+from dbt_project.control.timeouts import PhaseTimeout, deadline
+from dbt_project.monitoring import history
+from dbt_project.monitoring.history import FRESHNESS_STALE, NEVER_LOADED
 from ingestion.landing import LandingArea
 
 DISABLED_VAR = "disabled_sources"
@@ -38,7 +38,7 @@ NEVER_YEAR = 1  # dbt reports a table without rows as max_loaded_at 0001-01-01 (
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def checked_tables(manifest: Any) -> dict[str, list[str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingestion.markets import MARKETS
+from core.markets import MARKETS
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 NUM = {"type": ["number", "null"]}

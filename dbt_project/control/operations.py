@@ -31,12 +31,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from dbt_project import history
-from dbt_project.errors import UserError
-from dbt_project.history import PHASE_NAMES
-from dbt_project.runner import PipelineRunner, RunResult, run_lock
-from dbt_project.settings import SCHEMAS, Settings, target_folder
-from dbt_project.warehouse import connect, table_exists
+from core.contracts import GOOD, PIPELINE_PHASES
+from core.errors import UserError
+from core.settings import SCHEMAS, Settings, target_folder
+from core.warehouse import connect, table_exists
+from dbt_project.control.runner import PipelineRunner, RunResult, run_lock
+from dbt_project.monitoring import history
 
 # -- what replay and the test suite compare ------------------------------------------------------------------
 # Columns whose values differ between two runs of the same data by design: run ids, load ids and load / write
@@ -177,7 +177,7 @@ def compare(left: dict[str, TableSum], right: dict[str, TableSum]) -> list[Table
 # -- completeness -------------------------------------------------------------------------------------------
 def incomplete_phases(phases: dict[int, str]) -> dict[int, str]:
     """phase -> latest status (or 'never ran') of the phases 1-6 that are not success/degraded."""
-    return {p: phases.get(p, "never ran") for p in PHASE_NAMES if phases.get(p) not in history.GOOD}
+    return {p: phases.get(p, "never ran") for p in PIPELINE_PHASES if phases.get(p) not in GOOD}
 
 
 def complete_dates(settings: Settings, dates: Sequence[date]) -> set[date]:
@@ -481,7 +481,7 @@ def replay_dates(dev: Settings, day: date) -> list[date]:
     """The dates to rebuild so that ``day`` sees the same history as in dev: from the first date dev loaded
     (phase 1 success/degraded) through ``day``."""
     outcomes = history.phase_outcomes(dev, None, day)
-    loaded = [d for d, phases in outcomes.items() if phases.get(1) in history.GOOD]
+    loaded = [d for d, phases in outcomes.items() if phases.get(1) in GOOD]
     first = min(loaded, default=day)
     return [first + timedelta(days=i) for i in range((day - first).days + 1)]
 

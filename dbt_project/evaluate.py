@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dbt_project.errors import UsageError, UserError
-from dbt_project.settings import Settings, project_vars
-from dbt_project.warehouse import connect
+from core.errors import UsageError, UserError
+from core.settings import Settings, project_vars
+from core.warehouse import connect
 from ingestion.convert.parquet import check_data_dir
 from ingestion.convert.parquet import season_of as _season_of
 from ingestion.output import claim_folder
@@ -86,7 +86,7 @@ def eval_settings(work: Path) -> Settings:
 
 def replay(cfg: EvalConfig, console=None) -> tuple[Settings, dict[str, Any]]:
     """Convert, load, build phases 1-4 over every date and predict walk-forward through ``cfg.end``."""
-    from dbt_project.runner import PipelineRunner
+    from dbt_project.control.runner import PipelineRunner
     from ingestion.convert import convert_parquet
 
     if cfg.end < cfg.start:

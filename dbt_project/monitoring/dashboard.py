@@ -9,17 +9,19 @@ quarantined rows, gate outcomes that were not a clean pass, degraded runs, rows 
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from dbt_project.errors import UserError
-from dbt_project.settings import Settings
-from dbt_project.warehouse import connect, table_exists
+from core.contracts import Status
+from core.errors import UserError
+from core.settings import Settings
+from core.warehouse import connect, table_exists
 
-STATUS_CODES = {"success": 0, "degraded": 1, "skipped": 2, "running": 2, "interrupted": 3, "failed": 3}
+STATUS_CODES = {Status.SUCCESS: 0, Status.DEGRADED: 1, Status.SKIPPED: 2, Status.RUNNING: 2, Status.INTERRUPTED: 3,
+                Status.FAILED: 3}
 STATUS_COLOURS = ["#2e9e5b", "#e0a800", "#9aa0a6", "#d93025"]
 PERFORMANCE_COLOURS = ["#1a73e8", "#e8710a", "#9334e6", "#12b5cb", "#c5221f", "#188038"]
 VIEWS = (
@@ -200,7 +202,7 @@ def render(v: dict[str, pd.DataFrame], title: str) -> str:
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
         f"<style>{CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1><p class='sub'>generated "
-        f"{datetime.now(timezone.utc).isoformat(timespec='seconds')} from the nba_monitoring views</p>",
+        f"{datetime.now(UTC).isoformat(timespec='seconds')} from the nba_monitoring views</p>",
         "<div class='kpis' id='kpis'>" + "".join(
             f"<div class='kpi'><b>{html.escape(value)}</b><span>{html.escape(name)}</span></div>"
             for name, value in kpis) + "</div>",

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dbt_project.errors import UsageError
+from core.errors import UsageError
 
 PROJECT_DIR = Path(os.environ.get("NBA_PROPS_PROJECT_DIR", Path(__file__).resolve().parents[1]))
 DUCKDB_TARGETS = {"dev": "nba_props.duckdb", "test": "nba_props_test.duckdb", "eval": "nba_props_eval.duckdb"}

@@ -35,17 +35,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from dlt.sources.helpers.requests import Client, RequestException, Response
 from dlt.sources.helpers.requests.session import Session
 from tenacity import RetryCallState, wait_random
 
-from dbt_project.history import PHASE_NAMES
-
-if TYPE_CHECKING:
-    from dbt_project.runner import RunResult
+from core.contracts import FailureKind, Phase, RunResult, Status
+from dbt_project.monitoring.history import FRESHNESS_STALE, NEVER_LOADED
 
 log = logging.getLogger("nba_props.alerts")
 
@@ -548,10 +546,7 @@ def send_alert(
 
 # -- alerts from a run ----------------------------------------------------------------------------------------
 def _phase_label(phase: int) -> str:
-    if phase == 0:
-        return "monitoring views"
-    name = PHASE_NAMES.get(phase)
-    return f"phase {phase} ({name})" if name else f"phase {phase}"
+    return Phase(phase).title
 
 
 def _iso_dates(dates: Sequence[Any]) -> list[str]:
@@ -568,40 +563,39 @@ def alerts_for_run(result: RunResult, target: str | None = None) -> list[Alert]:
     Successful and skipped phases add nothing. `target` defaults to $NBA_PROPS_TARGET (else "dev")."""
     target = target or _default_target()
     dates = _iso_dates(result.dates)
-    skipped = [p for p in result.phases if p.status == "skipped"]
+    skipped = [p for p in result.phases if p.status == Status.SKIPPED]
     skipped_note = (
         "Skipped: " + ", ".join(_phase_label(p.phase) for p in skipped) + "." if skipped else ""
     )
     alerts: list[Alert] = []
     for p in result.phases:
-        if p.status != "failed":
+        if p.status != Status.FAILED:
             continue
-        refused = p.message.startswith("refused:")
-        gate = refused or "gate failed" in p.message.lower()
         label = _phase_label(p.phase)
-        if refused:
+        if p.failure == FailureKind.REFUSED:
             kind, title = "gate_failed", f"{label} refused"
-        elif gate:
+        elif p.failure is not None and p.failure.is_gate:
             kind, title = "gate_failed", f"{label} gate failed"
         else:
             kind, title = "phase_failed", f"{label} failed"
         message = "\n\n".join(part for part in (p.message, skipped_note) if part)
         details = {
             "phase": p.phase,
-            "phase_name": PHASE_NAMES.get(p.phase, "monitoring" if p.phase == 0 else None),
+            "phase_name": Phase(p.phase).label,
+            "failure": p.failure,
             "status": p.status,
             "seconds": round(p.seconds, 3),
             "skipped_phases": [s.phase for s in skipped],
             "phase_details": p.details,
         }
         alerts.append(Alert(kind, title, message, result.run_id, target, dates, details))
-    degraded = [p for p in result.phases if p.status == "degraded"]
+    degraded = [p for p in result.phases if p.status == Status.DEGRADED]
     if degraded:
         labels = ", ".join(_phase_label(p.phase) for p in degraded)
         message = "\n".join(f"• {_phase_label(p.phase)}: {p.message}" for p in degraded)
         details = {
             "degraded_phases": [
-                {"phase": p.phase, "phase_name": PHASE_NAMES.get(p.phase), "message": p.message, "details": p.details}
+                {"phase": p.phase, "phase_name": Phase(p.phase).label, "message": p.message, "details": p.details}
                 for p in degraded
             ]
         }
@@ -615,8 +609,6 @@ def stale_source_alert(
     """One "stale_source" alert for source tables past their freshness threshold or never loaded. Each entry:
     source, table, max_loaded_at (datetime/ISO string, None when never loaded), age_hours (None when never
     loaded), status ("warn", "error" or "never_loaded")."""
-    from dbt_project.history import FRESHNESS_STALE, NEVER_LOADED
-
     if not stale:
         raise ValueError("stale_source_alert needs at least one stale source")
     order = {status: i for i, status in enumerate(FRESHNESS_STALE)}  # errors first, as `nba-props status`

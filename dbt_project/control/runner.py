@@ -17,35 +17,39 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
-from dbt_project import history, progress
-from dbt_project.dbt_invoker import BuildOutcome, Dbt
-from dbt_project.errors import BusyError, Interrupted, NoDataError
-from dbt_project.export import (
+from core.contracts import GOOD, PIPELINE_PHASES, FailureKind, Phase, PhaseResult, RunResult, Status
+from core.errors import BusyError, Interrupted, NoDataError
+from core.settings import Settings
+from core.warehouse import connect, shared_connection, table_exists
+from dbt_project.control import progress
+from dbt_project.control.dbt_invoker import BuildOutcome, Dbt
+from dbt_project.control.freshness import check_freshness, deployment_disabled, describe
+from dbt_project.control.gates import precompute_circuit_breaker
+from dbt_project.control.timeouts import PhaseTimeout, deadline
+from dbt_project.monitoring import history
+from dbt_project.monitoring.alerts import alerts_for_run, send_alert, stale_source_alert
+from dbt_project.monitoring.history import PhaseRecord
+from dbt_project.publish.export import (
     build_feeds,
     check_exportable,
     check_exports_owner,
     published_predictions,
     write_feeds,
 )
-from dbt_project.freshness import check_freshness, deployment_disabled, describe
-from dbt_project.gates import precompute_circuit_breaker
-from dbt_project.history import PHASE_NAMES, PhaseRecord
-from dbt_project.settings import Settings
-from dbt_project.timeouts import PhaseTimeout, deadline
-from dbt_project.warehouse import shared_connection
 from ingestion.landing import LandingArea
-from ingestion.pipeline import has_box_scores, has_games
+from ingestion.pipeline import has_box_scores, has_games, load_landing
+from ml.predict import ensure_table, predict_dates
 
-ALL_PHASES = (1, 2, 3, 4, 5, 6)
-STATUS_COLOURS = {"success": "green", "degraded": "yellow", "failed": "red", "skipped": "yellow",
-                  "interrupted": "red"}
+ALL_PHASES = PIPELINE_PHASES
+STATUS_COLOURS = {Status.SUCCESS: "green", Status.DEGRADED: "yellow", Status.FAILED: "red", Status.SKIPPED: "yellow",
+                  Status.INTERRUPTED: "red"}
 _SHARED_LOCKS: set[str] = set()  # locks held with run_lock(..., share=True): runs inside the block reuse them
 
 
@@ -53,40 +57,12 @@ class RunLockedError(BusyError, RuntimeError):
     pass
 
 
-@dataclass
-class PhaseResult:
-    phase: int
-    status: str
-    seconds: float
-    message: str
-    details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class RunResult:
-    run_id: str
-    dates: list[date]
-    phases: list[PhaseResult] = field(default_factory=list)
-    seconds: float = 0.0
-    stale_sources: list[dict[str, Any]] = field(default_factory=list)
-    alerts: list[dict[str, Any]] = field(default_factory=list)
-    interrupted: str | None = None  # the signal that stopped the run (SIGINT, SIGTERM)
-
-    @property
-    def ok(self) -> bool:
-        return all(p.status in ("success", "degraded") for p in self.phases)
-
-    @property
-    def failed_phase(self) -> PhaseResult | None:
-        return next((p for p in self.phases if p.status == "failed"), None)
-
-
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def new_run_id() -> str:
-    return f"run_{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S')}_{secrets.token_hex(3)}"
+    return f"run_{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}_{secrets.token_hex(3)}"
 
 
 @contextmanager
@@ -181,8 +157,6 @@ class PipelineRunner:
 
     # -- phase bodies -------------------------------------------------------------------------------------
     def _ingest(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
-        from ingestion.pipeline import load_landing
-
         result = load_landing(self.settings, dates)
         history.record_dlt_load(self.settings, self.run_id, result.summary(), _now())
         total = sum(result.rows.values())
@@ -235,8 +209,6 @@ class PipelineRunner:
     def _monitoring_selector(self) -> str:
         """The quarantine report reads nba_raw.rejected_rows, which dlt creates on the first load: on a
         warehouse that has never loaded, leave it (and its tests) out instead of failing the monitoring build."""
-        from dbt_project.warehouse import connect, table_exists
-
         with connect(self.settings, read_only=True) as con:
             loaded = table_exists(con, self.settings.schema("nba_raw"), "rejected_rows")
         return "monitoring" if loaded else "monitoring_before_first_load"
@@ -252,7 +224,7 @@ class PipelineRunner:
         outcome = self._build(4, "phase4", self._vars)
         decision = precompute_circuit_breaker(self.settings, outcome, dates)
         if not decision.open:
-            raise GateClosed(outcome, decision.details, decision.message)
+            raise GateClosed(outcome, decision.details, decision.message, FailureKind.BREAKER_OPEN)
         details = {**decision.details, "dbt": outcome.summary()}
         if decision.degraded:
             details["status"] = "degraded"
@@ -267,7 +239,7 @@ class PipelineRunner:
         closed = {
             d.isoformat(): (outcomes[d][1] if d in outcomes else "phase 4 has never run for this date")
             for d in dates
-            if d not in outcomes or outcomes[d][0] not in ("success", "degraded")
+            if d not in outcomes or outcomes[d][0] not in GOOD
         }
         if not closed:
             return {}
@@ -278,8 +250,6 @@ class PipelineRunner:
         return {"status": "degraded", "gate_overridden": closed, "note": f"--allow-degraded: {summary}"}
 
     def _predict(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
-        from ml.predict import ensure_table, predict_dates
-
         gate = self._precompute_gate(dates) if 4 not in self._phases else {}
         self.dbt.parse()  # ml/ reads the feature list and feature_version from this project's manifest.json
         started = time.perf_counter()
@@ -363,7 +333,7 @@ class PipelineRunner:
                     raise Interrupted(f"run {self.run_id} interrupted; its open phases are recorded as "
                                       "interrupted") from None
         if result.interrupted:  # the user stopped it: recorded, not alerted
-            where = next(p.phase for p in result.phases if p.status == "interrupted")
+            where = next(p.phase for p in result.phases if p.status == Status.INTERRUPTED)
             raise Interrupted(f"run {result.run_id} interrupted ({result.interrupted}) in phase {where}; its open "
                               "phases are recorded as interrupted (nba-props heal or backfill finishes the dates)")
         self._alert(result)  # after the lock: a slow alert channel never holds up the next run
@@ -403,8 +373,6 @@ class PipelineRunner:
     def _alert(self, result: RunResult) -> None:
         """Gate failures, failed phases, degraded runs and stale sources go to the configured channels (Slack,
         e-mail); unset channels log one line. Sending never raises."""
-        from dbt_project.alerts import alerts_for_run, send_alert, stale_source_alert
-
         alerts = alerts_for_run(result, target=self.settings.target)
         if result.stale_sources:
             alerts.append(stale_source_alert(result.stale_sources, run_id=result.run_id, target=self.settings.target))
@@ -440,7 +408,7 @@ class PipelineRunner:
         # every selected phase is recorded 'running' first and replaced by its outcome: a run killed part way
         # leaves 'running' rows, so its dates never look complete (nba-props backfill / heal rerun them)
         for phase in self._phases:
-            self._record(PhaseRecord(self.run_id, phase, "running", _now(), _now(), "started; not finished (yet)",
+            self._record(PhaseRecord(self.run_id, phase, Status.RUNNING, _now(), _now(), "started; not finished (yet)",
                                      {}), dates)
         blocked_by: int | None = None
         blocked_why = "failed its gate"
@@ -448,10 +416,12 @@ class PipelineRunner:
             if phase not in self._phases:
                 continue
             t0, began = time.perf_counter(), _now()
+            failure: FailureKind | None = None
             if result.interrupted:
-                status, message, details = "interrupted", f"not run: the run was interrupted in phase {blocked_by}", {}
+                status, details = Status.INTERRUPTED, {}
+                message = f"not run: the run was interrupted in phase {blocked_by}"
             elif blocked_by is not None:
-                status, message, details = "skipped", f"not run: phase {blocked_by} {blocked_why}", {}
+                status, message, details = Status.SKIPPED, f"not run: phase {blocked_by} {blocked_why}", {}
             else:
                 limit = self.settings.phase_timeout(phase)
                 try:
@@ -459,7 +429,7 @@ class PipelineRunner:
                                   self._abandon_recorder(phase, began, dates)) as watch:
                         try:
                             message, details = body(dates)
-                            status = "degraded" if details.get("status") == "degraded" else "success"
+                            status = Status.DEGRADED if details.get("status") == Status.DEGRADED else Status.SUCCESS
                         except PhaseTimeout:
                             raise
                         except BaseException:
@@ -469,39 +439,43 @@ class PipelineRunner:
                     if watch.expired:
                         raise PhaseTimeout(watch.message)
                 except PhaseTimeout as timeout:
-                    status, details = "failed", {"timeout_seconds": limit}
+                    status, details, failure = Status.FAILED, {"timeout_seconds": limit}, FailureKind.TIMEOUT
                     message = str(timeout)
                     blocked_by, blocked_why = phase, "exceeded its time limit"
                 except KeyboardInterrupt:  # Ctrl-C / SIGTERM (PhaseTimeout, a subclass, is handled above)
-                    status, details, message = "interrupted", {}, f"phase {phase} interrupted"
+                    status, details, message = Status.INTERRUPTED, {}, f"phase {phase} interrupted"
                 except PredictRefused as refused:
-                    status, details, message = "failed", {"gate_closed": refused.closed}, str(refused)
+                    status, details, message = Status.FAILED, {"gate_closed": refused.closed}, str(refused)
+                    failure = FailureKind.REFUSED
                     blocked_by = phase
                 except GateClosed as gate:
-                    status, details = "failed", {**gate.details, "dbt": gate.outcome.summary()}
+                    status, details, failure = Status.FAILED, {**gate.details, "dbt": gate.outcome.summary()}, gate.kind
                     message = f"phase {phase} gate failed: {gate.reason or _describe_failure(gate.outcome)}"
                     blocked_by = phase
                 except Exception as exc:  # any failure is recorded and stops the run, never swallowed
-                    status, details = "failed", {"error": repr(exc)}
+                    status, details = Status.FAILED, {"error": repr(exc)}
+                    failure = FailureKind.NO_DATA if isinstance(exc, NoDataError) else FailureKind.ERROR
                     message = f"phase {phase} failed: {exc}"
                     blocked_by = phase
-                if self._interrupt.signal and status != "interrupted":  # dbt swallowed it: not a gate failure
-                    status, details, message = "interrupted", {}, f"phase {phase} interrupted"
-                if status == "interrupted":
+                if self._interrupt.signal and status != Status.INTERRUPTED:  # dbt swallowed it: not a gate failure
+                    status, details, message, failure = Status.INTERRUPTED, {}, f"phase {phase} interrupted", None
+                if status == Status.INTERRUPTED:
                     result.interrupted, blocked_by = self._interrupt.signal or "SIGINT", phase
                     message += f" ({result.interrupted})"
             seconds = time.perf_counter() - t0
+            if failure is not None:
+                details = {**details, "failure": failure}
             record = PhaseRecord(self.run_id, phase, status, began, _now(), message, details)
             self._record(record, dates)
-            result.phases.append(PhaseResult(phase, status, seconds, message, details))
+            result.phases.append(PhaseResult(Phase(phase), status, seconds, message, details, failure))
             colour = STATUS_COLOURS.get(status, "white")
             self.console.print(
-                f"  phase {phase} {PHASE_NAMES[phase]:<11} [{colour}]{status:<8}[/] {seconds:6.1f}s  {escape(message)}"
+                f"  phase {phase} {Phase(phase).label:<11} [{colour}]{status:<8}[/] {seconds:6.1f}s  {escape(message)}"
             )
         if result.interrupted:
             result.seconds = time.perf_counter() - started
             return result
-        if 1 in self._phases and not any(p.phase == 1 and p.status == "failed" for p in result.phases):
+        if 1 in self._phases and not any(p.phase == Phase.INGEST and p.status == Status.FAILED for p in result.phases):
             result.stale_sources = self._stale_sources()
             for src in result.stale_sources:
                 self.console.print(f"  [yellow]stale source[/] {escape(describe(src))}")
@@ -516,7 +490,8 @@ class PipelineRunner:
             monitoring = BuildOutcome(selector, False, monitoring.seconds, error=watch.message)
         if not monitoring.success:
             self.console.print(f"  [red]monitoring views failed[/]: {escape(_describe_failure(monitoring))}")
-            result.phases.append(PhaseResult(0, "failed", monitoring.seconds, _describe_failure(monitoring)))
+            result.phases.append(PhaseResult(Phase.MONITORING, Status.FAILED, monitoring.seconds,
+                                            _describe_failure(monitoring), failure=FailureKind.ERROR))
         progress.write_snapshot(self.settings, history.status(self.settings))  # what `status` shows while locked
         result.seconds = time.perf_counter() - started
         return result
@@ -525,7 +500,7 @@ class PipelineRunner:
         """Run history, and the progress file `nba-props status` reads while this run holds the warehouse."""
         history.record(self.settings, record, dates)
         self._progress["phases"][str(record.phase)] = {
-            "name": PHASE_NAMES[record.phase], "status": record.status, "message": record.message,
+            "name": Phase(record.phase).label, "status": record.status, "message": record.message,
             "seconds": round(record.seconds, 1), "finished_at": record.finished_at.isoformat(timespec="seconds"),
         }
         progress.write_progress(self.settings, self._progress)
@@ -536,10 +511,10 @@ class PipelineRunner:
         run_id = self.run_id
 
         def record(message: str) -> None:
-            history.record(self.settings, PhaseRecord(run_id, phase, "failed", began, _now(), message,
+            history.record(self.settings, PhaseRecord(run_id, phase, Status.FAILED, began, _now(), message,
                                                       {"timeout": "abandoned"}), dates)
             for later in (p for p in self._phases if p > phase):
-                history.record(self.settings, PhaseRecord(run_id, later, "skipped", _now(), _now(),
+                history.record(self.settings, PhaseRecord(run_id, later, Status.SKIPPED, _now(), _now(),
                                                           f"not run: phase {phase} exceeded its time limit", {}),
                                dates)
 
@@ -553,8 +528,10 @@ class PredictRefused(Exception):
 
 
 class GateClosed(Exception):
-    def __init__(self, outcome: BuildOutcome, details: dict[str, Any] | None = None, reason: str | None = None) -> None:
+    def __init__(self, outcome: BuildOutcome, details: dict[str, Any] | None = None, reason: str | None = None,
+                 kind: FailureKind = FailureKind.GATE_CLOSED) -> None:
         super().__init__(reason or _describe_failure(outcome))
         self.outcome = outcome
         self.details = details or {}
         self.reason = reason
+        self.kind = kind

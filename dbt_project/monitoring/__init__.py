@@ -1,0 +1,1 @@
+"""Monitoring: run history and observability tables, alerts, the dashboard."""
