@@ -50,16 +50,20 @@ def spec_from_manifest(manifest: dict[str, Any], source: str = "manifest.json") 
     """The feature store's declared version and inputs in a parsed manifest; ``source`` names it in errors."""
     node = (manifest.get("nodes") or {}).get(NODE)
     if node is None:
-        raise FeatureDefinitionError(f"{source}: no model {MODEL} (node {NODE}): is it dbt's manifest of this "
-                                     "project? Run `dbt parse` to rebuild it")
+        raise FeatureDefinitionError(
+            f"{source}: no model {MODEL} (node {NODE}): is it dbt's manifest of this "
+            "project? Run `dbt parse` to rebuild it"
+        )
     version = _meta(node).get("feature_version")
     if not isinstance(version, str) or not version.strip():
-        raise FeatureDefinitionError(f"{source}: model {MODEL} declares no feature_version (config: meta: "
-                                     f"{{feature_version: ...}} in {YML})")
+        raise FeatureDefinitionError(
+            f"{source}: model {MODEL} declares no feature_version (config: meta: {{feature_version: ...}} in {YML})"
+        )
     columns = tuple(name for name, column in (node.get("columns") or {}).items() if _meta(column).get("feature"))
     if not columns:
-        raise FeatureDefinitionError(f"{source}: model {MODEL} flags no column as a model input (meta: "
-                                     f"{{feature: true}} in {YML})")
+        raise FeatureDefinitionError(
+            f"{source}: model {MODEL} flags no column as a model input (meta: {{feature: true}} in {YML})"
+        )
     return FeatureSpec(version.strip(), columns)
 
 

@@ -113,36 +113,58 @@ def _spread(market: Market, default_sd: float | None) -> dict:
 def rolling_l10(market: Market, default_sd: float | None = None, **kwargs) -> MeanBaseline:
     """The player's last-10 average of the market's stat."""
     return MeanBaseline(
-        name="rolling_l10", model_version="rolling_l10-v2", market=market, mean_column=market.l10_column,
-        sd_column=market.sd_column, **_spread(market, default_sd), **kwargs,
+        name="rolling_l10",
+        model_version="rolling_l10-v2",
+        market=market,
+        mean_column=market.l10_column,
+        sd_column=market.sd_column,
+        **_spread(market, default_sd),
+        **kwargs,
     )
 
 
 def season_avg(market: Market, default_sd: float | None = None, **kwargs) -> MeanBaseline:
     """The player's season-to-date average of the market's stat."""
     return MeanBaseline(
-        name="season_avg", model_version="season_avg-v1", market=market, mean_column=market.season_column,
-        sd_column=market.sd_column, **_spread(market, default_sd), **kwargs,
+        name="season_avg",
+        model_version="season_avg-v1",
+        market=market,
+        mean_column=market.season_column,
+        sd_column=market.sd_column,
+        **_spread(market, default_sd),
+        **kwargs,
     )
 
 
-def xgboost(market: Market, default_sd: float | None = None, min_train_rows: int = 500, retrain_days: int = 7,
-            **kwargs) -> XGBoostModel:
+def xgboost(
+    market: Market, default_sd: float | None = None, min_train_rows: int = 500, retrain_days: int = 7, **kwargs
+) -> XGBoostModel:
     """XGBRegressor on the ml_feature_store model inputs (``ml.features``: the columns its yml flags, at its
     feature_version) and the market's consensus pre-game line (player_prop_consensus)."""
     return XGBoostModel(
-        name="xgboost", model_version="xgboost-v2", market=market, mean_column="xgboost_mean",
-        sd_column=market.sd_column, min_train_rows=min_train_rows, retrain_days=retrain_days,
-        **_spread(market, default_sd), **kwargs,
+        name="xgboost",
+        model_version="xgboost-v2",
+        market=market,
+        mean_column="xgboost_mean",
+        sd_column=market.sd_column,
+        min_train_rows=min_train_rows,
+        retrain_days=retrain_days,
+        **_spread(market, default_sd),
+        **kwargs,
     )
 
 
 def ensemble(market: Market, default_sd: float | None = None, **kwargs) -> Ensemble:
     """Line-anchored stack of the baselines and xgboost, where xgboost predicts."""
     return Ensemble(
-        name="ensemble", model_version="ensemble-v2", market=market, mean_column="ensemble_mean",
-        sd_column=market.sd_column, components=("rolling_l10", "season_avg", "xgboost"),
-        **_spread(market, default_sd), **kwargs,
+        name="ensemble",
+        model_version="ensemble-v2",
+        market=market,
+        mean_column="ensemble_mean",
+        sd_column=market.sd_column,
+        components=("rolling_l10", "season_avg", "xgboost"),
+        **_spread(market, default_sd),
+        **kwargs,
     )
 
 
