@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from dataclasses import replace
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -18,10 +18,21 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from core.contracts import Status
-from core.errors import ExitCode, UsageError, UserError
+from core.errors import ExitCode, Interrupted, NoDataError, UsageError, UserError
 from core.settings import TARGETS, Settings
+from core.warehouse import WarehouseError
 from dbt_project.control import progress
+from dbt_project.control.picks import best_bets, picks_table
+from dbt_project.evaluate import EvalConfig
+from dbt_project.evaluate import evaluate as run_evaluation
+from dbt_project.monitoring.dashboard import write_dashboard
+from dbt_project.monitoring.history import NEVER_LOADED
+from dbt_project.monitoring.history import status as read_status
+from dbt_project.publish.export import export_feeds
+from ingestion.convert import convert_parquet
+from ingestion.demo import generate_demo
 from ingestion.demo.generator import DEMO_DAYS, DEMO_SEED, DEMO_START
+from ingestion.live import ODDS_MODES, SOURCES, LiveFetchError, fetch_landing
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -53,8 +64,13 @@ class Commands(TyperGroup):
 
 
 # rich_markup_mode=None: help texts are printed as written ("[start, end]" is not markup)
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="nba-props: NBA player-prop predictions.",
-                  cls=Commands, rich_markup_mode=None)
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="nba-props: NBA player-prop predictions.",
+    cls=Commands,
+    rich_markup_mode=None,
+)
 landing_app = typer.Typer(no_args_is_help=True, help="Create or inspect landing areas.", rich_markup_mode=None)
 app.add_typer(landing_app, name="landing")
 
@@ -64,6 +80,12 @@ TargetOpt = Annotated[str, typer.Option("--target", "-t", help=f"Warehouse targe
 LandingOpt = Annotated[Path | None, typer.Option(help="Landing directory (default ./landing).")]
 WarehouseOpt = Annotated[Path | None, typer.Option(help="Directory of the DuckDB files (default ./warehouse).")]
 ExportsOpt = Annotated[Path | None, typer.Option(help="Directory for JSON exports (default ./exports).")]
+StartOpt = Annotated[str | None, typer.Option(help="First date of a range.")]
+EndOpt = Annotated[str | None, typer.Option(help="Last date of a range (inclusive).")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show dbt's own log output.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+DataDirOpt = Annotated[Path, typer.Option(help="Folder with player_box_scores, games, props_points_lines .parquet.")]
+LandingOutOpt = Annotated[Path, typer.Option(help="Landing directory to write.")]
 
 
 def parse_date(value: str | None, name: str) -> date | None:
@@ -90,14 +112,13 @@ def resolve_dates(day: str | None, start: str | None, end: str | None) -> list[d
     return [s + timedelta(days=i) for i in range((e - s).days + 1)]
 
 
-def _settings(target: str, landing_dir: Path | None, warehouse_dir: Path | None,
-              exports_dir: Path | None) -> Settings:
+def _settings(target: str, landing_dir: Path | None, warehouse_dir: Path | None, exports_dir: Path | None) -> Settings:
     if target not in TARGETS:
-        raise typer.BadParameter(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}",
-                                 param_hint="--target")
+        raise typer.BadParameter(
+            f"unknown target {target!r}; choose one of {', '.join(TARGETS)}", param_hint="--target"
+        )
     try:
-        return Settings.from_env(target, landing_dir=landing_dir, warehouse_dir=warehouse_dir,
-                                 exports_dir=exports_dir)
+        return Settings.from_env(target, landing_dir=landing_dir, warehouse_dir=warehouse_dir, exports_dir=exports_dir)
     except ValueError as exc:  # e.g. a phase timeout that is not a number
         raise typer.BadParameter(str(exc)) from None
 
@@ -105,14 +126,20 @@ def _settings(target: str, landing_dir: Path | None, warehouse_dir: Path | None,
 def _require_warehouse(settings: Settings) -> None:
     """Commands that read a target's warehouse: a missing file is 'nothing there yet', not a new empty file."""
     if not settings.duckdb_path.exists():
-        from core.errors import NoDataError
+        raise NoDataError(
+            f"no warehouse for target {settings.target} at {settings.duckdb_path}: run the pipeline "
+            "first (nba-props run --date D, or make demo)"
+        )
 
-        raise NoDataError(f"no warehouse for target {settings.target} at {settings.duckdb_path}: run the pipeline "
-                          "first (nba-props run --date D, or make demo)")
 
-
-def _execute(settings: Settings, dates: list[date], verbose: bool, phases: tuple[int, ...] | None = None,
-             allow_degraded: bool = False) -> None:
+def _execute(
+    settings: Settings,
+    dates: list[date],
+    verbose: bool,
+    phases: tuple[int, ...] | None = None,
+    allow_degraded: bool = False,
+) -> None:
+    # lazy: the runner pulls in dbt (seconds), for start-up time, not a cycle
     from dbt_project.control.runner import ALL_PHASES, PipelineRunner
 
     result = PipelineRunner(settings, verbose=verbose, console=console).run(
@@ -120,12 +147,17 @@ def _execute(settings: Settings, dates: list[date], verbose: bool, phases: tuple
     )
     if not result.ok:
         failed = result.failed_phase
-        fail(ExitCode.FAILED, f"run {result.run_id} FAILED after {result.seconds:.1f}s: "
-                              f"{failed.message if failed else 'monitoring failed'}")
+        fail(
+            ExitCode.FAILED,
+            f"run {result.run_id} FAILED after {result.seconds:.1f}s: "
+            f"{failed.message if failed else 'monitoring failed'}",
+        )
     degraded = [p for p in result.phases if p.status == Status.DEGRADED]
     if degraded:
-        console.print(f"[yellow bold]run {result.run_id} succeeded, degraded[/] in {result.seconds:.1f}s: "
-                      + escape("; ".join(f"phase {p.phase}: {p.message}" for p in degraded)))
+        console.print(
+            f"[yellow bold]run {result.run_id} succeeded, degraded[/] in {result.seconds:.1f}s: "
+            + escape("; ".join(f"phase {p.phase}: {p.message}" for p in degraded))
+        )
         return
     console.print(f"[green bold]run {result.run_id} succeeded[/] in {result.seconds:.1f}s")
 
@@ -133,18 +165,20 @@ def _execute(settings: Settings, dates: list[date], verbose: bool, phases: tuple
 @app.command()
 def run(
     day: Annotated[str | None, typer.Option("--date", help="Run all phases for one date (YYYY-MM-DD).")] = None,
-    start: Annotated[str | None, typer.Option(help="First date of a range.")] = None,
-    end: Annotated[str | None, typer.Option(help="Last date of a range (inclusive).")] = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
     target: TargetOpt = "dev",
     landing_dir: LandingOpt = None,
     warehouse_dir: WarehouseOpt = None,
     exports_dir: ExportsOpt = None,
     landing_url: Annotated[
         str | None,
-        typer.Option(help="Replay from object storage (gs://bucket/prefix): the dates are mirrored into the "
-                     "landing directory first. Default: $NBA_PROPS_LANDING_URL."),
+        typer.Option(
+            help="Replay from object storage (gs://bucket/prefix): the dates are mirrored into the "
+            "landing directory first. Default: $NBA_PROPS_LANDING_URL."
+        ),
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show dbt's own log output.")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Run phases 1-6 for a date or a range of dates (a range runs each phase once over all its dates)."""
     dates = resolve_dates(day, start, end)
@@ -157,35 +191,35 @@ def run(
 @app.command()
 def predict(
     day: Annotated[str | None, typer.Option("--date", help="Predict one date (YYYY-MM-DD).")] = None,
-    start: Annotated[str | None, typer.Option(help="First date of a range.")] = None,
-    end: Annotated[str | None, typer.Option(help="Last date of a range (inclusive).")] = None,
-    allow_degraded: Annotated[bool, typer.Option(
-        "--allow-degraded", help="Predict even where the P4->P5 gate failed (the run is recorded degraded).")] = False,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    allow_degraded: Annotated[
+        bool,
+        typer.Option(
+            "--allow-degraded", help="Predict even where the P4->P5 gate failed (the run is recorded degraded)."
+        ),
+    ] = False,
     target: TargetOpt = "dev",
     warehouse_dir: WarehouseOpt = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show dbt's own log output.")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Phase 5 alone: predict (every system, every market) and grade. Refuses, exit 1, for dates whose latest
     phase 4 run failed the P4->P5 gate (or never ran), naming the failed checks."""
     dates = resolve_dates(day, start, end)
-    _execute(_settings(target, None, warehouse_dir, None), dates, verbose, phases=(5,),
-             allow_degraded=allow_degraded)
+    _execute(_settings(target, None, warehouse_dir, None), dates, verbose, phases=(5,), allow_degraded=allow_degraded)
 
 
 @app.command("export")
 def export_cmd(
     day: Annotated[str, typer.Option("--date", help="Date whose feeds to write (phase 6 must have run).")],
-    as_of: Annotated[str | None, typer.Option(
-        help="Cut-off for the live feeds, ISO time (e.g. 2025-11-03T01:30:00Z); default now.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Cut-off for the live feeds, ISO time (e.g. 2025-11-03T01:30:00Z); default now.")
+    ] = None,
     target: TargetOpt = "dev",
     warehouse_dir: WarehouseOpt = None,
     exports_dir: ExportsOpt = None,
 ) -> None:
     """Write the six JSON feeds of a date again, e.g. live scores / live grading at a replay cut-off."""
-    from datetime import datetime
-
-    from dbt_project.publish.export import export_feeds
-
     game_date = parse_date(day, "--date")
     cutoff = None
     if as_of:
@@ -203,14 +237,12 @@ def export_cmd(
 @app.command()
 def picks(
     day: Annotated[str, typer.Option("--date", help="Game date whose best bets to show (YYYY-MM-DD).")],
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonOpt = False,
     target: TargetOpt = "dev",
     warehouse_dir: WarehouseOpt = None,
 ) -> None:
     """Tonight's best bets in the terminal: player, game, tip-off, market, side, line, best book and price,
     P(side), edge. Exit 1 when the date has no best bets (no predictions or no lines)."""
-    from dbt_project.control.picks import best_bets, picks_table
-
     game_date = parse_date(day, "--date")
     rows = best_bets(_settings(target, None, warehouse_dir, None), game_date)
     if as_json:
@@ -226,8 +258,6 @@ def dashboard(
     warehouse_dir: WarehouseOpt = None,
 ) -> None:
     """Write the pipeline-health dashboard: one static HTML page (plotly, works offline)."""
-    from dbt_project.monitoring.dashboard import write_dashboard
-
     settings = _settings(target, None, warehouse_dir, None)
     path = write_dashboard(settings, out or settings.reports_dir / "dashboard.html")
     console.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
@@ -235,14 +265,11 @@ def dashboard(
 
 @app.command()
 def status(
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonOpt = False,
     target: TargetOpt = "dev",
     warehouse_dir: WarehouseOpt = None,
 ) -> None:
     """Latest outcome and last successful date of every phase, recent degraded runs, stale sources."""
-    from core.warehouse import WarehouseError
-    from dbt_project.monitoring.history import status as read_status
-
     settings = _settings(target, None, warehouse_dir, None)
     settings.duckdb_path  # noqa: B018 - a BigQuery target: UsageError naming what to use instead
     running = progress.current_run(settings)
@@ -257,8 +284,10 @@ def status(
         return
     out = Console()
     if running is not None:
-        live = Table(title=f"run in progress: {running.get('run_id')} (pid {running.get('pid', '?')}, "
-                           f"dates {running.get('dates', '?')})")
+        live = Table(
+            title=f"run in progress: {running.get('run_id')} (pid {running.get('pid', '?')}, "
+            f"dates {running.get('dates', '?')})"
+        )
         for col in ("phase", "name", "status", "seconds", "message"):
             live.add_column(col)
         for phase, rec in sorted(running.get("phases", {}).items()):
@@ -276,8 +305,14 @@ def status(
     for col in ("phase", "name", "latest", "date", "last success", "message"):
         table.add_column(col)
     for p in info["phases"]:
-        table.add_row(str(p["phase"]), p["name"], p["latest_status"], p["latest_date"],
-                      p["last_success_date"] or "-", escape((p["message"] or "")[:80]))
+        table.add_row(
+            str(p["phase"]),
+            p["name"],
+            p["latest_status"],
+            p["latest_date"],
+            p["last_success_date"] or "-",
+            escape((p["message"] or "")[:80]),
+        )
     out.print(table)
     if info["degraded_runs"]:
         degraded = Table(title="recent degraded runs")
@@ -285,20 +320,22 @@ def status(
             degraded.add_column(col)
         for d in info["degraded_runs"]:
             span = d["first_date"] if d["dates"] == 1 else f"{d['first_date']}..{d['last_date']}"
-            degraded.add_row(d["run_id"], f"{d['phase']} {d['name']}", span, d["finished_at"],
-                             escape((d["message"] or "")[:80]))
+            degraded.add_row(
+                d["run_id"], f"{d['phase']} {d['name']}", span, d["finished_at"], escape((d["message"] or "")[:80])
+            )
         out.print(degraded)
     if info["stale_sources"]:
-        from dbt_project.monitoring.history import NEVER_LOADED
-
         stale = Table(title=f"stale sources (freshness check of run {info['stale_sources'][0]['run_id']})")
         for col in ("source", "status", "newest load", "age (h)"):
             stale.add_column(col)
         for src in info["stale_sources"]:  # never loaded: no load time, no age
             never = src["status"] == NEVER_LOADED
-            stale.add_row(f"{src['source']}.{src['table']}", "never loaded" if never else src["status"],
-                          "never" if never else (src["max_loaded_at"] or "-"),
-                          f"{src['age_hours']:.1f}" if src["age_hours"] is not None else "-")
+            stale.add_row(
+                f"{src['source']}.{src['table']}",
+                "never loaded" if never else src["status"],
+                "never" if never else (src["max_loaded_at"] or "-"),
+                f"{src['age_hours']:.1f}" if src["age_hours"] is not None else "-",
+            )
         out.print(stale)
 
 
@@ -312,12 +349,12 @@ def backfill(
     landing_dir: LandingOpt = None,
     warehouse_dir: WarehouseOpt = None,
     exports_dir: ExportsOpt = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show dbt's own log output.")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Run a range date by date (or in chunks), resumably: dates already complete (every phase 1-6 succeeded,
     nothing failed since) are skipped unless --force. Interrupted, rerun the same command to finish."""
-    from core.errors import Interrupted
-    from dbt_project.control.operations import backfill as run_backfill
+    # lazy: imports the runner, which pulls in dbt (seconds), for start-up time, not a cycle
+    from dbt_project.control.backfill import backfill as run_backfill
 
     dates = resolve_dates(None, start, end)
     settings = _settings(target, landing_dir, warehouse_dir, exports_dir)
@@ -327,10 +364,13 @@ def backfill(
         fail(ExitCode.INTERRUPTED, "backfill interrupted: rerun the same command to resume")
     ran = sum(len(r.dates) for r in batch.runs if r.ok)
     if not batch.ok:
-        fail(ExitCode.FAILED, f"backfill FAILED at {batch.runs[-1].dates[0]}: {batch.runs[-1].message}; "
-                              f"{ran} date(s) run, {len(batch.skipped)} complete already, "
-                              f"{len(batch.not_attempted)} not attempted; fix the cause and rerun the same command "
-                              "to resume")
+        fail(
+            ExitCode.FAILED,
+            f"backfill FAILED at {batch.runs[-1].dates[0]}: {batch.runs[-1].message}; "
+            f"{ran} date(s) run, {len(batch.skipped)} complete already, "
+            f"{len(batch.not_attempted)} not attempted; fix the cause and rerun the same command "
+            "to resume",
+        )
     console.print(f"[green bold]backfill complete[/]: {ran} date(s) run, {len(batch.skipped)} complete already")
 
 
@@ -339,17 +379,18 @@ def heal(
     start: Annotated[str | None, typer.Option(help="First date to check (default: every known date).")] = None,
     end: Annotated[str | None, typer.Option(help="Last date to check (inclusive).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only report what needs a rerun.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonOpt = False,
     target: TargetOpt = "dev",
     landing_dir: LandingOpt = None,
     warehouse_dir: WarehouseOpt = None,
     exports_dir: ExportsOpt = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show dbt's own log output.")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Find dates with missing or failed phases (run history) or missing layers (landing files, raw rows,
     box scores, features, predictions without what follows from them) and rerun just those. Exit 1 when a
     rerun fails."""
-    from dbt_project.control.operations import heal as run_heal
+    # lazy: imports the runner, which pulls in dbt (seconds), for start-up time, not a cycle
+    from dbt_project.control.heal import heal as run_heal
 
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     if first and last and last < first:
@@ -381,24 +422,27 @@ def heal(
 @app.command()
 def replay(
     day: Annotated[str, typer.Option("--date", help="Date to replay and compare (YYYY-MM-DD).")],
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonOpt = False,
     landing_dir: LandingOpt = None,
     warehouse_dir: WarehouseOpt = None,
     exports_dir: ExportsOpt = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show dbt's own log output.")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Rebuild the `test` target (own DuckDB file, test_ schemas) from the landing area for the dates dev ran
     up to DATE, then diff DATE's rows of every table against `dev`: row counts and order-independent checksums
     (volatile columns left out). Exit 1 on any difference."""
-    from dbt_project.control.operations import replay as run_replay
+    # lazy: imports the runner, which pulls in dbt (seconds), for start-up time, not a cycle
+    from dbt_project.control.replay import replay as run_replay
 
     game_date = parse_date(day, "--date")
     settings = _settings("dev", landing_dir, warehouse_dir, exports_dir)
     result = run_replay(settings, game_date, verbose=verbose, console=console)
     if not result.run.ok:
         failed = result.run.failed_phase
-        fail(ExitCode.FAILED, f"replay run {result.run.run_id} FAILED: "
-                              f"{failed.message if failed else 'monitoring failed'}")
+        fail(
+            ExitCode.FAILED,
+            f"replay run {result.run.run_id} FAILED: {failed.message if failed else 'monitoring failed'}",
+        )
     if as_json:
         typer.echo(json.dumps(result.summary(), indent=2))
     else:
@@ -407,12 +451,20 @@ def replay(
             table.add_column(col)
         for d in result.diffs:
             same = "[green]equal[/]" if d.equal else "[red]DIFFERENT[/]"
-            table.add_row(d.table, d.rule, str(d.dev_rows if d.dev_rows is not None else "-"),
-                          str(d.test_rows if d.test_rows is not None else "-"), same, escape(d.note))
+            table.add_row(
+                d.table,
+                d.rule,
+                str(d.dev_rows if d.dev_rows is not None else "-"),
+                str(d.test_rows if d.test_rows is not None else "-"),
+                same,
+                escape(d.note),
+            )
         Console().print(table)
     if result.differences:
-        fail(ExitCode.FAILED, f"replay: {len(result.differences)} table(s) differ: "
-                              f"{', '.join(d.table for d in result.differences)}")
+        fail(
+            ExitCode.FAILED,
+            f"replay: {len(result.differences)} table(s) differ: {', '.join(d.table for d in result.differences)}",
+        )
 
 
 @app.command()
@@ -426,19 +478,17 @@ def demo(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Generate the embedded demo season into the landing area and run every demo date end to end."""
-    from ingestion.demo import generate_demo
-
     settings = _settings(target, landing_dir, warehouse_dir, exports_dir)
     manifest = generate_demo(settings.landing_dir, DEMO_START, days, seed)
     game_dates = [date.fromisoformat(d) for d in manifest["game_dates"]]
     console.print(f"generated {len(game_dates)} game days into {settings.landing_dir}: {manifest['counts']}")
     all_dates = [game_dates[0] + timedelta(days=i) for i in range((game_dates[-1] - game_dates[0]).days + 1)]
     _execute(settings, all_dates, verbose)
-    from dbt_project.monitoring.dashboard import write_dashboard
-
     board = write_dashboard(settings, settings.reports_dir / "dashboard.html")
-    console.print(f"exports:   {settings.exports_dir}/<date>/{{predictions,best_bets,tonight,streaks,live_scores,"
-                  "live_grading}.json")
+    console.print(
+        f"exports:   {settings.exports_dir}/<date>/{{predictions,best_bets,tonight,streaks,live_scores,"
+        "live_grading}.json"
+    )
     console.print(f"dashboard: {board}")
     if settings.is_duckdb:
         console.print(f"warehouse: {settings.duckdb_path}  (dbt target {settings.target})")
@@ -446,41 +496,40 @@ def demo(
 
 @app.command()
 def evaluate(
-    data_dir: Annotated[Path, typer.Option(help="Folder with player_box_scores, games, props_points_lines .parquet.")],
+    data_dir: DataDirOpt,
     start: Annotated[str, typer.Option(help="First game date scored (YYYY-MM-DD).")],
     end: Annotated[str, typer.Option(help="Last game date scored; nothing later is loaded.")],
     out: Annotated[Path, typer.Option(help="Result JSON; FILE.md and FILE_reliability.png are written beside it.")],
     work_dir: Annotated[Path, typer.Option(help="Landing + warehouse of the eval target (rebuilt each time).")] = Path(
-        "eval_work"),
+        "eval_work"
+    ),
     history_seasons: Annotated[int, typer.Option(min=0, max=5, help="Earlier seasons loaded for training.")] = 1,
 ) -> None:
     """Walk-forward evaluation on real data: replay DIR into the eval target, predict every date of the season
     with models trained only on earlier games, score games in [start, end] against the books' lines."""
-    from dbt_project.evaluate import EvalConfig
-    from dbt_project.evaluate import evaluate as run_evaluation
-
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     if last < first:
         raise typer.BadParameter(f"--end {last} is before --start {first}", param_hint="--end")
-    cfg = EvalConfig(data_dir=data_dir, start=first, end=last, out=out, work_dir=work_dir,
-                     history_seasons=history_seasons)
+    cfg = EvalConfig(
+        data_dir=data_dir, start=first, end=last, out=out, work_dir=work_dir, history_seasons=history_seasons
+    )
     result = run_evaluation(cfg, console=console)
-    summary = {name: {k: s[k] for k in ("n", "mae", "mae_over_line", "n_picks", "hit_rate", "ece", "roi_at_price")}
-               for name, s in result["systems"].items()}
+    summary = {
+        name: {k: s[k] for k in ("n", "mae", "mae_over_line", "n_picks", "hit_rate", "ece", "roi_at_price")}
+        for name, s in result["systems"].items()
+    }
     typer.echo(json.dumps({"book_line_mae": result["book_line_mae"], "systems": summary}, indent=2))
     console.print(f"wrote {out}, {result['report']}, {result['reliability_png']}")
 
 
 @landing_app.command("demo")
 def landing_demo(
-    out: Annotated[Path, typer.Option(help="Landing directory to write.")] = Path("landing"),
+    out: LandingOutOpt = Path("landing"),
     start: Annotated[str | None, typer.Option(help="First date (default 2025-10-21).")] = None,
     days: Annotated[int, typer.Option(min=2, max=200)] = DEMO_DAYS,
     seed: Annotated[int, typer.Option()] = DEMO_SEED,
 ) -> None:
     """Write the deterministic demo landing files (no pipeline run)."""
-    from ingestion.demo import generate_demo
-
     first = parse_date(start, "--start") or DEMO_START
     try:
         manifest = generate_demo(out, first, days, seed)
@@ -492,21 +541,22 @@ def landing_demo(
 @landing_app.command("fetch")
 def landing_fetch(
     day: Annotated[str | None, typer.Option("--date", help="Fetch one date (YYYY-MM-DD, US/Eastern).")] = None,
-    start: Annotated[str | None, typer.Option(help="First date of a range.")] = None,
-    end: Annotated[str | None, typer.Option(help="Last date of a range (inclusive).")] = None,
-    source: Annotated[list[str] | None, typer.Option(
-        "--source", help="balldontlie, odds_api or nbacom; repeat for several (default: all three).")] = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", help="balldontlie, odds_api or nbacom; repeat for several (default: all three)."),
+    ] = None,
     odds_mode: Annotated[str, typer.Option(help="auto (past dates historical), live or historical.")] = "auto",
     landing_dir: LandingOpt = None,
 ) -> None:
     """Live mode: fetch the providers' APIs into the landing area (load it with `nba-props run`)."""
-    from ingestion.live import ODDS_MODES, SOURCES, LiveFetchError, fetch_landing
-
     dates = resolve_dates(day, start, end)
     sources = tuple(dict.fromkeys(source or SOURCES))
     if bad := [s for s in sources if s not in SOURCES]:
-        raise typer.BadParameter(f"unknown source {', '.join(bad)}; choose from {', '.join(SOURCES)}",
-                                 param_hint="--source")
+        raise typer.BadParameter(
+            f"unknown source {', '.join(bad)}; choose from {', '.join(SOURCES)}", param_hint="--source"
+        )
     if odds_mode not in ODDS_MODES:
         raise typer.BadParameter(f"choose one of {', '.join(ODDS_MODES)}", param_hint="--odds-mode")
     settings = _settings("dev", landing_dir, None, None)
@@ -522,16 +572,16 @@ def landing_fetch(
 
 @landing_app.command("from-parquet")
 def landing_from_parquet(
-    data_dir: Annotated[Path, typer.Option(help="Folder with player_box_scores, games, props_points_lines .parquet.")],
-    out: Annotated[Path, typer.Option(help="Landing directory to write.")] = Path("landing"),
+    data_dir: DataDirOpt,
+    out: LandingOutOpt = Path("landing"),
     start: Annotated[str | None, typer.Option(help="First game date (default: the season's first).")] = None,
     end: Annotated[str | None, typer.Option(help="Last game date (default: the season's last).")] = None,
-    season: Annotated[list[str] | None, typer.Option(
-        help="Season to convert, as in the files' season column (default 2025-26); repeat for several.")] = None,
+    season: Annotated[
+        list[str] | None,
+        typer.Option(help="Season to convert, as in the files' season column (default 2025-26); repeat for several."),
+    ] = None,
 ) -> None:
     """Convert seasons held in parquet files into API-shaped landing files (no pipeline run)."""
-    from ingestion.convert import convert_parquet
-
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     if first and last and last < first:
         raise typer.BadParameter(f"--end {last} is before --start {first}", param_hint="--end")

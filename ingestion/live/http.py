@@ -4,8 +4,9 @@
 connections with exponential backoff, honouring `Retry-After`; its settings are dlt's own `[runtime]` keys
 (`request_timeout`, `request_max_attempts`, `request_backoff_factor`, `request_max_retry_delay`, env
 `RUNTIME__REQUEST_TIMEOUT` ...), read when a client is made. dlt 1.31 has no jitter option, so `LiveClient` adds
-up to one backoff unit of random jitter to dlt's own wait strategy and counts attempts and retries; the retry
-loop itself stays dlt's (tenacity). `Api` puts dlt's `RESTClient` (auth, pagination) on top of that session.
+up to one backoff unit of random jitter to dlt's own wait strategy (`core.http_retry.add_jitter`) and counts
+attempts and retries; the retry loop itself stays dlt's (tenacity). `Api` puts dlt's `RESTClient` (auth,
+pagination) on top of that session.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from dlt.sources.helpers.rest_client.paginators import BasePaginator
 from dlt.sources.helpers.rest_client.redaction import sanitize_url
 from requests.auth import AuthBase
 from requests.exceptions import JSONDecodeError
-from tenacity import RetryCallState, wait_random
+from tenacity import RetryCallState
 
+from core.http_retry import add_jitter
 from ingestion.live.common import LiveFetchError
 
 log = logging.getLogger("nba_props.live")
@@ -55,15 +57,7 @@ class LiveClient(Client):
         super().__init__(raise_for_status=False, respect_retry_after_header=True, **kwargs)
 
     def _make_session(self) -> Session:
-        session = super()._make_session()
-        dlt_retry = session.send.retry  # the tenacity Retrying dlt configured (status codes, backoff, Retry-After)
-        unit = float(getattr(dlt_retry.wait, "multiplier", 1.0) or 0.0)
-        session.send = session.send.retry_with(  # type: ignore[method-assign]
-            wait=dlt_retry.wait + wait_random(0, unit),
-            before=self._before_attempt,
-            before_sleep=self._before_sleep,
-        )
-        return session
+        return add_jitter(super()._make_session(), self._before_attempt, self._before_sleep)
 
     def _before_attempt(self, state: RetryCallState) -> None:
         self.stats.attempts += 1
