@@ -1,7 +1,8 @@
 """The landing area: recorded API responses, one folder per source and local game date.
 
 Layout and payload shapes: docs/landing-format.md. Replay mode reads from here; live mode (later) writes
-every raw response here first, so that anything fetched can be replayed.
+every raw response here first, so that anything fetched can be replayed. The demo generator and the parquet
+converter write API-shaped files here through LandingWriter, so that both write them the same way.
 """
 
 from __future__ import annotations
@@ -9,19 +10,23 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.errors import UserError
-
-if TYPE_CHECKING:
-    from ingestion.quarantine import Quarantine
-
+from ingestion.quarantine import Quarantine
 
 # the zone of the landing area's game dates (and of game_date everywhere): NBA game dates are US/Eastern dates
 EASTERN = ZoneInfo("America/New_York")
+# rows per page of a paginated BallDontLie response (stats_page_NNN.json), as the API's per_page
+PAGE_SIZE = 100
+
+
+def iso_z(moment: datetime) -> str:
+    """A moment as the APIs write it: UTC, whole seconds, a trailing Z ("2025-10-21T23:30:00Z")."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class LandingError(UserError, RuntimeError):
@@ -90,6 +95,30 @@ class LandingArea:
                     except ValueError:
                         continue
         return sorted(found)
+
+
+class LandingWriter:
+    """Writes API-shaped files under a landing root and counts them: JSON payloads compact and key-sorted (so
+    that the same input always gives byte-identical files) and text files (HTML pages, CSV) as given."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files = 0
+        self.bytes = 0
+
+    def write(self, relative: str, payload: Any) -> None:
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        self._write_bytes(relative, text.encode("utf-8"))
+
+    def write_text(self, relative: str, text: str) -> None:
+        self._write_bytes(relative, text.encode("utf-8"))
+
+    def _write_bytes(self, relative: str, data: bytes) -> None:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        self.files += 1
+        self.bytes += len(data)
 
 
 def read_json(path: Path) -> Any:

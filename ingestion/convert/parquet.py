@@ -24,7 +24,6 @@ The output depends only on the input files and the arguments (compact, key-sorte
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -40,7 +39,7 @@ import pyarrow.parquet as pq
 
 from core.errors import UsageError
 from core.markets import MARKETS
-from ingestion.landing import EASTERN
+from ingestion.landing import EASTERN, PAGE_SIZE, LandingWriter, iso_z
 from ingestion.output import claim_folder
 from ingestion.teams import TeamRef, bdl_team_object, load_teams
 
@@ -50,7 +49,6 @@ MANAGED = ("balldontlie", "odds_api", "nbacom", "_manifest.json")
 # the dbt sources (or source tables) this landing area carries, listed in the manifest's `sources`: the others
 # (rosters, play-by-play, the injury report) are off for freshness checks (dbt_project/freshness.py)
 SOURCES = ("balldontlie", "nbacom.schedule", "odds_api")
-PAGE_SIZE = 100
 ROWS_PER_GAME = 100  # stat-line id = game id * ROWS_PER_GAME + row number
 DEFAULT_TIPOFF_ET = time(19, 0)
 DERIVED_PLAYER_ID_BASE = 9_000_000_000
@@ -60,28 +58,88 @@ GAMES_FILE = "games.parquet"
 PROPS_FILE = "props_points_lines.parquet"
 COLUMNS: dict[str, tuple[str, ...]] = {
     BOX_FILE: (
-        "game_id", "game_date", "season", "season_type", "player_id", "player_name", "team", "opponent",
-        "is_home", "minutes", "pts", "reb", "oreb", "dreb", "ast", "stl", "blk", "tov", "pf",
-        "fgm", "fga", "fg3m", "fg3a", "ftm", "fta",
+        "game_id",
+        "game_date",
+        "season",
+        "season_type",
+        "player_id",
+        "player_name",
+        "team",
+        "opponent",
+        "is_home",
+        "minutes",
+        "pts",
+        "reb",
+        "oreb",
+        "dreb",
+        "ast",
+        "stl",
+        "blk",
+        "tov",
+        "pf",
+        "fgm",
+        "fga",
+        "fg3m",
+        "fg3a",
+        "ftm",
+        "fta",
     ),
     GAMES_FILE: ("game_id", "game_date", "season", "season_type", "home_team", "away_team", "home_pts", "away_pts"),
     PROPS_FILE: (
-        "commence_time", "event_id", "home_team", "away_team", "player_name", "market", "bookmaker",
-        "line", "over_price", "under_price", "snapshot_utc",
+        "commence_time",
+        "event_id",
+        "home_team",
+        "away_team",
+        "player_name",
+        "market",
+        "bookmaker",
+        "line",
+        "over_price",
+        "under_price",
+        "snapshot_utc",
     ),
 }
 OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {BOX_FILE: ("position",), GAMES_FILE: ("team_minutes",)}
 STAT_FIELDS = {  # BallDontLie field <- parquet column
-    "pts": "pts", "reb": "reb", "ast": "ast", "stl": "stl", "blk": "blk", "turnover": "tov", "pf": "pf",
-    "fgm": "fgm", "fga": "fga", "fg3m": "fg3m", "fg3a": "fg3a", "ftm": "ftm", "fta": "fta",
-    "oreb": "oreb", "dreb": "dreb",
+    "pts": "pts",
+    "reb": "reb",
+    "ast": "ast",
+    "stl": "stl",
+    "blk": "blk",
+    "turnover": "tov",
+    "pf": "pf",
+    "fgm": "fgm",
+    "fga": "fga",
+    "fg3m": "fg3m",
+    "fg3a": "fg3a",
+    "ftm": "ftm",
+    "fta": "fta",
+    "oreb": "oreb",
+    "dreb": "dreb",
 }
 POSTSEASON_TYPES = {"Playoffs", "PlayIn"}
-POSITIONS = {"PG": "G", "SG": "G", "G": "G", "SF": "F", "PF": "F", "F": "F", "C": "C",
-             "G-F": "G-F", "F-G": "G-F", "F-C": "F-C", "C-F": "F-C"}
+POSITIONS = {
+    "PG": "G",
+    "SG": "G",
+    "G": "G",
+    "SF": "F",
+    "PF": "F",
+    "F": "F",
+    "C": "C",
+    "G-F": "G-F",
+    "F-G": "G-F",
+    "F-C": "F-C",
+    "C-F": "F-C",
+}
 BOOK_TITLES = {
-    "betmgm": "BetMGM", "betonlineag": "BetOnline.ag", "betrivers": "BetRivers", "bovada": "Bovada",
-    "draftkings": "DraftKings", "fanatics": "Fanatics", "fanduel": "FanDuel", "williamhill_us": "Caesars",
+    "betmgm": "BetMGM",
+    "betonlineag": "BetOnline.ag",
+    "betrivers": "BetRivers",
+    "bovada": "Bovada",
+    "draftkings": "DraftKings",
+    "fanatics": "Fanatics",
+    "fanduel": "FanDuel",
+    "williamhill_us": "Caesars",
 }
 
 
@@ -109,10 +167,6 @@ def _missing(value: Any) -> bool:
 
 def _int(value: Any) -> int | None:
     return None if _missing(value) else int(value)
-
-
-def _iso_z(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _pct(made: int | None, attempted: int | None) -> float | None:
@@ -285,8 +339,11 @@ def _box_games(box: pd.DataFrame, teams: dict[str, TeamRef], home_hint: dict, sk
             continue
         away = pair[0] if pair[1] == home else pair[1]
         types = {str(r["season_type"]) for r in rows if not _missing(r["season_type"])}
-        games.append(Game(day, home, away, group[1] if group[0] == "id" else None,
-                          min(types) if types else "Regular Season", rows))
+        games.append(
+            Game(
+                day, home, away, group[1] if group[0] == "id" else None, min(types) if types else "Regular Season", rows
+            )
+        )
     return games
 
 
@@ -324,8 +381,12 @@ def _merge_games_file(games: list[Game], gf: pd.DataFrame, teams: dict[str, Team
             game.score_source = "player_points_sum"
     for row in {id(r): r for r in [*by_id.values(), *by_match.values()]}.values():
         if id(row) not in used:
-            game = Game(row["_day"], row["home_team"], row["away_team"],
-                        season_type=str(row["season_type"]) if not _missing(row["season_type"]) else "Regular Season")
+            game = Game(
+                row["_day"],
+                row["home_team"],
+                row["away_team"],
+                season_type=str(row["season_type"]) if not _missing(row["season_type"]) else "Regular Season",
+            )
             _apply_games_row(game, row)
             games.append(game)
 
@@ -352,9 +413,14 @@ class Event:
     snapshots: dict[datetime, dict[str, dict[str, list[dict[str, Any]]]]] = field(default_factory=dict)
 
     def body(self, teams: dict[str, TeamRef]) -> dict[str, Any]:
-        return {"id": self.event_id, "sport_key": "basketball_nba", "sport_title": "NBA",
-                "commence_time": _iso_z(self.commence), "home_team": teams[self.home].full_name,
-                "away_team": teams[self.away].full_name}
+        return {
+            "id": self.event_id,
+            "sport_key": "basketball_nba",
+            "sport_title": "NBA",
+            "commence_time": iso_z(self.commence),
+            "home_team": teams[self.home].full_name,
+            "away_team": teams[self.away].full_name,
+        }
 
 
 def _team_code(value: Any, teams: dict[str, TeamRef], by_name: dict[str, str]) -> str | None:
@@ -362,11 +428,13 @@ def _team_code(value: Any, teams: dict[str, TeamRef], by_name: dict[str, str]) -
     return text if text in teams else by_name.get(text)
 
 
-def _events(props: pd.DataFrame, path: Path, teams: dict[str, TeamRef], season: str, in_window,
-            skips: _Skips) -> dict[str, Event]:
+def _events(
+    props: pd.DataFrame, path: Path, teams: dict[str, TeamRef], season: str, in_window, skips: _Skips
+) -> dict[str, Event]:
     by_name = {t.full_name: t.abbr for t in teams.values()}
-    props = props.assign(commence_at=_as_utc(props, path, "commence_time"),
-                         snapshot_at=_as_utc(props, path, "snapshot_utc"))
+    props = props.assign(
+        commence_at=_as_utc(props, path, "commence_time"), snapshot_at=_as_utc(props, path, "snapshot_utc")
+    )
     props = props[props["commence_at"].notna() & props["event_id"].notna()]
     props = props.assign(local_day=props["commence_at"].dt.tz_convert(EASTERN).dt.date)
     props = props[[season_of(d) == season and in_window(d) for d in props["local_day"]]]
@@ -379,8 +447,7 @@ def _events(props: pd.DataFrame, path: Path, teams: dict[str, TeamRef], season: 
             skips.add("prop_rows", "team_not_in_seed", int((props["event_id"] == row.event_id).sum()))
             continue
         commence = row.commence_at.to_pydatetime()
-        events[str(row.event_id)] = Event(str(row.event_id), commence.astimezone(EASTERN).date(), commence,
-                                          home, away)
+        events[str(row.event_id)] = Event(str(row.event_id), commence.astimezone(EASTERN).date(), commence, home, away)
     props = props[props["event_id"].astype(str).isin(events)]
 
     market_ok = props["market"].isin(MARKETS)
@@ -394,12 +461,17 @@ def _events(props: pd.DataFrame, path: Path, teams: dict[str, TeamRef], season: 
     skips.add("prop_rows", "null_line_or_price", int(null_value.sum()))
     props = props[~null_value]
     props = props.assign(
-        event_id=props["event_id"].astype(str), player_name=props["player_name"].astype(str).str.strip(),
-        bookmaker=props["bookmaker"].astype(str), market=props["market"].astype(str),
-        line=props["line"].astype(float).round(2), over_price=props["over_price"].astype(int),
-        under_price=props["under_price"].astype(int), market_rank=props["market"].map(MARKETS.index),
-    ).sort_values(["event_id", "snapshot_at", "bookmaker", "market_rank", "player_name", "line",
-                   "over_price", "under_price"])
+        event_id=props["event_id"].astype(str),
+        player_name=props["player_name"].astype(str).str.strip(),
+        bookmaker=props["bookmaker"].astype(str),
+        market=props["market"].astype(str),
+        line=props["line"].astype(float).round(2),
+        over_price=props["over_price"].astype(int),
+        under_price=props["under_price"].astype(int),
+        market_rank=props["market"].map(MARKETS.index),
+    ).sort_values(
+        ["event_id", "snapshot_at", "bookmaker", "market_rank", "player_name", "line", "over_price", "under_price"]
+    )
     duplicated = props.duplicated(["event_id", "snapshot_at", "bookmaker", "market", "player_name", "line"])
     skips.add("prop_rows", "duplicate_quote", int(duplicated.sum()))
     props = props[~duplicated]
@@ -419,21 +491,6 @@ def _events(props: pd.DataFrame, path: Path, teams: dict[str, TeamRef], season: 
 
 
 # -- output -------------------------------------------------------------------------------------------------
-class _Writer:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.files = 0
-        self.bytes = 0
-
-    def write(self, relative: str, payload: Any) -> None:
-        path = self.root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        path.write_text(text, encoding="utf-8")
-        self.files += 1
-        self.bytes += len(text.encode("utf-8"))
-
-
 def _prepare(out_dir: Path) -> None:
     """Clear a landing area this converter wrote before; refuse a folder that holds anything else."""
     claim_folder(out_dir, MANAGED, GENERATOR)
@@ -448,9 +505,16 @@ def _clock_text(moment: datetime) -> str:
     return f"{hour}:{moment.minute:02d} {'am' if moment.hour < 12 else 'pm'} ET"
 
 
-def _season_games(data_dir: Path, season: str, box_all: pd.DataFrame, games_all: pd.DataFrame,
-                  props: pd.DataFrame, teams: dict[str, TeamRef], in_window, skips: _Skips,
-                  ) -> tuple[list[Game], dict[str, Event]]:
+def _season_games(
+    data_dir: Path,
+    season: str,
+    box_all: pd.DataFrame,
+    games_all: pd.DataFrame,
+    props: pd.DataFrame,
+    teams: dict[str, TeamRef],
+    in_window,
+    skips: _Skips,
+) -> tuple[list[Game], dict[str, Event]]:
     """The games (with tip-off times) and odds events of one season."""
     box_path, games_path, props_path = data_dir / BOX_FILE, data_dir / GAMES_FILE, data_dir / PROPS_FILE
     season_rows = box_all["season"].astype(str) == season
@@ -463,8 +527,9 @@ def _season_games(data_dir: Path, season: str, box_all: pd.DataFrame, games_all:
 
     events = _events(props, props_path, teams, season, in_window, skips)
     home_hint = {(e.day, tuple(sorted((e.home, e.away)))): e.home for e in events.values()}
-    home_hint.update({(d, tuple(sorted((h, a)))): h for d, h, a in zip(gf["_day"], gf["home_team"], gf["away_team"],
-                                                                       strict=True)})
+    home_hint.update(
+        {(d, tuple(sorted((h, a)))): h for d, h, a in zip(gf["_day"], gf["home_team"], gf["away_team"], strict=True)}
+    )
     games = _box_games(box, teams, home_hint, skips, in_window)
     _merge_games_file(games, gf, teams, skips, in_window)
     matchups = {(g.day, g.home, g.away) for g in games}
@@ -490,9 +555,18 @@ def _season_games(data_dir: Path, season: str, box_all: pd.DataFrame, games_all:
     return games, events
 
 
-def _write_season(season: str, games: list[Game], events: dict[str, Event], teams: dict[str, TeamRef],
-                  fallback_ids: dict[str, int], writer: _Writer, counts: Counter[str], skips: _Skips,
-                  summed_dates: set[str], in_window) -> list[date]:
+def _write_season(
+    season: str,
+    games: list[Game],
+    events: dict[str, Event],
+    teams: dict[str, TeamRef],
+    fallback_ids: dict[str, int],
+    writer: LandingWriter,
+    counts: Counter[str],
+    skips: _Skips,
+    summed_dates: set[str],
+    in_window,
+) -> list[date]:
     """Write one season's landing days (team records start at 0-0); return its game dates."""
     records: dict[str, list[int]] = {abbr: [0, 0] for abbr in teams}
     by_day: dict[date, list[Game]] = defaultdict(list)
@@ -506,8 +580,9 @@ def _write_season(season: str, games: list[Game], events: dict[str, Event], team
         day_games = by_day.get(day, [])
         if in_window(day):
             day_events = sorted(event_days.get(day, []), key=lambda e: (e.commence, e.event_id))
-            _write_day(day, day_games, day_events, teams, fallback_ids, records, writer, counts, skips, summed_dates,
-                       season)
+            _write_day(
+                day, day_games, day_events, teams, fallback_ids, records, writer, counts, skips, summed_dates, season
+            )
         for g in day_games:  # records after the day: the next day's scoreboard shows them
             if g.score_source is not None and g.home_score != g.away_score:
                 winner, loser = (g.home, g.away) if g.home_score > g.away_score else (g.away, g.home)
@@ -554,22 +629,23 @@ def convert_parquet(
     present = set(box_all["season"].dropna().astype(str))
     for name in seasons:
         if name not in present:
-            raise ConvertError(f"{box_path}: no rows of season {name!r} in column season "
-                               f"(present: {', '.join(sorted(present)) or 'none'})")
+            raise ConvertError(
+                f"{box_path}: no rows of season {name!r} in column season "
+                f"(present: {', '.join(sorted(present)) or 'none'})"
+            )
     box_all = box_all.assign(_key=[name_key(str(n)) if not _missing(n) else "" for n in box_all["player_name"]])
     fallback_ids = _player_ids(box_all[box_all["_key"] != ""])
-    prepared = [
-        _season_games(data_dir, name, box_all, games_all, props, teams, in_window, skips) for name in seasons
-    ]
+    prepared = [_season_games(data_dir, name, box_all, games_all, props, teams, in_window, skips) for name in seasons]
 
     _prepare(out_dir)
-    writer = _Writer(out_dir)
+    writer = LandingWriter(out_dir)
     counts: Counter[str] = Counter()
     summed_dates: set[str] = set()
     game_dates: list[date] = []
     for name, (games, events) in zip(seasons, prepared, strict=True):
-        game_dates += _write_season(name, games, events, teams, fallback_ids, writer, counts, skips, summed_dates,
-                                    in_window)
+        game_dates += _write_season(
+            name, games, events, teams, fallback_ids, writer, counts, skips, summed_dates, in_window
+        )
     game_dates.sort()
 
     manifest = {
@@ -607,7 +683,7 @@ def _write_day(
     teams: dict[str, TeamRef],
     fallback_ids: dict[str, int],
     records: dict[str, list[int]],
-    writer: _Writer,
+    writer: LandingWriter,
     counts: Counter[str],
     skips: _Skips,
     summed_dates: set[str],
@@ -619,20 +695,34 @@ def _write_day(
     for g in games:
         home, away = teams[g.home], teams[g.away]
         et = g.tipoff.astimezone(EASTERN)
-        scoreboard.append({
-            "gameId": g.nba_id,
-            "gameCode": f"{day:%Y%m%d}/{g.away}{g.home}",
-            "gameStatus": 1,
-            "gameStatusText": _clock_text(et),
-            "gameTimeUTC": _iso_z(g.tipoff),
-            "gameEt": et.strftime("%Y-%m-%dT%H:%M:%S"),
-            "homeTeam": {"teamId": home.nba_id, "teamName": home.nickname, "teamCity": home.city,
-                         "teamTricode": home.abbr, "wins": records[g.home][0], "losses": records[g.home][1],
-                         "score": 0},
-            "awayTeam": {"teamId": away.nba_id, "teamName": away.nickname, "teamCity": away.city,
-                         "teamTricode": away.abbr, "wins": records[g.away][0], "losses": records[g.away][1],
-                         "score": 0},
-        })
+        scoreboard.append(
+            {
+                "gameId": g.nba_id,
+                "gameCode": f"{day:%Y%m%d}/{g.away}{g.home}",
+                "gameStatus": 1,
+                "gameStatusText": _clock_text(et),
+                "gameTimeUTC": iso_z(g.tipoff),
+                "gameEt": et.strftime("%Y-%m-%dT%H:%M:%S"),
+                "homeTeam": {
+                    "teamId": home.nba_id,
+                    "teamName": home.nickname,
+                    "teamCity": home.city,
+                    "teamTricode": home.abbr,
+                    "wins": records[g.home][0],
+                    "losses": records[g.home][1],
+                    "score": 0,
+                },
+                "awayTeam": {
+                    "teamId": away.nba_id,
+                    "teamName": away.nickname,
+                    "teamCity": away.city,
+                    "teamTricode": away.abbr,
+                    "wins": records[g.away][0],
+                    "losses": records[g.away][1],
+                    "score": 0,
+                },
+            }
+        )
         counts["schedule_games"] += 1
         counts[f"tipoff_from:{g.tipoff_source}"] += 1
         if g.score_source is None:
@@ -644,17 +734,35 @@ def _write_day(
             summed_dates.add(d)
         gid = g.bdl_id(teams)
         game_ref = {
-            "id": gid, "date": d, "datetime": _iso_z(g.tipoff), "season": bdl_season, "status": "Final",
-            "postseason": g.season_type in POSTSEASON_TYPES, "home_team_id": home.bdl_id,
-            "visitor_team_id": away.bdl_id, "home_team_score": g.home_score, "visitor_team_score": g.away_score,
+            "id": gid,
+            "date": d,
+            "datetime": iso_z(g.tipoff),
+            "season": bdl_season,
+            "status": "Final",
+            "postseason": g.season_type in POSTSEASON_TYPES,
+            "home_team_id": home.bdl_id,
+            "visitor_team_id": away.bdl_id,
+            "home_team_score": g.home_score,
+            "visitor_team_score": g.away_score,
         }
-        bdl_games.append({
-            **{k: v for k, v in game_ref.items() if k not in ("home_team_id", "visitor_team_id")},
-            "period": g.period, "time": "Final",
-            "home_team": bdl_team_object(home), "visitor_team": bdl_team_object(away),
-        })
-        rows = sorted(g.rows, key=lambda r: (r["team"] == g.home, -float(0 if _missing(r["minutes"]) else r["minutes"]),
-                                             str(r["player_name"]), r["_key"]))
+        bdl_games.append(
+            {
+                **{k: v for k, v in game_ref.items() if k not in ("home_team_id", "visitor_team_id")},
+                "period": g.period,
+                "time": "Final",
+                "home_team": bdl_team_object(home),
+                "visitor_team": bdl_team_object(away),
+            }
+        )
+        rows = sorted(
+            g.rows,
+            key=lambda r: (
+                r["team"] == g.home,
+                -float(0 if _missing(r["minutes"]) else r["minutes"]),
+                str(r["player_name"]),
+                r["_key"],
+            ),
+        )
         seen: set[int] = set()
         n = 0
         for r in rows:
@@ -673,11 +781,16 @@ def _write_day(
             first, _, last = str(r["player_name"]).strip().partition(" ")
             stat: dict[str, Any] = {"id": gid * ROWS_PER_GAME + n, "min": _mmss(r["minutes"])}
             stat.update({api: _int(r[col]) for api, col in STAT_FIELDS.items()})
-            stat.update(fg_pct=_pct(stat["fgm"], stat["fga"]), fg3_pct=_pct(stat["fg3m"], stat["fg3a"]),
-                        ft_pct=_pct(stat["ftm"], stat["fta"]))
+            stat.update(
+                fg_pct=_pct(stat["fgm"], stat["fga"]),
+                fg3_pct=_pct(stat["fg3m"], stat["fg3a"]),
+                ft_pct=_pct(stat["ftm"], stat["fta"]),
+            )
             position = r.get("position")
             stat["player"] = {
-                "id": pid, "first_name": first, "last_name": last.strip(),
+                "id": pid,
+                "first_name": first,
+                "last_name": last.strip(),
                 "position": None if _missing(position) else POSITIONS.get(str(position), str(position)),
                 "team_id": team.bdl_id,  # height, weight and jersey_number: not in the data, left out
             }
@@ -691,8 +804,10 @@ def _write_day(
     pages = [stats[i : i + PAGE_SIZE] for i in range(0, len(stats), PAGE_SIZE)]
     for n, page in enumerate(pages, start=1):
         next_cursor = page[-1]["id"] if n < len(pages) else None
-        writer.write(f"balldontlie/{d}/stats_page_{n:03d}.json",
-                     {"data": page, "meta": {"next_cursor": next_cursor, "per_page": PAGE_SIZE}})
+        writer.write(
+            f"balldontlie/{d}/stats_page_{n:03d}.json",
+            {"data": page, "meta": {"next_cursor": next_cursor, "per_page": PAGE_SIZE}},
+        )
     counts["box_score_rows"] += len(stats)
     counts["stats_pages"] += len(pages)
     if scoreboard:
@@ -707,11 +822,18 @@ def _write_day(
             bookmakers = []
             for book in sorted(e.snapshots[at]):
                 markets = e.snapshots[at][book]
-                bookmakers.append({
-                    "key": book, "title": BOOK_TITLES.get(book, book), "last_update": _iso_z(at),
-                    "markets": [{"key": m, "last_update": _iso_z(at), "outcomes": markets[m]}
-                                for m in MARKETS if m in markets],
-                })
+                bookmakers.append(
+                    {
+                        "key": book,
+                        "title": BOOK_TITLES.get(book, book),
+                        "last_update": iso_z(at),
+                        "markets": [
+                            {"key": m, "last_update": iso_z(at), "outcomes": markets[m]}
+                            for m in MARKETS
+                            if m in markets
+                        ],
+                    }
+                )
                 for m, outcomes in markets.items():
                     counts["prop_outcome_rows"] += len(outcomes)
                     counts["prop_line_rows"] += len(outcomes) // 2
@@ -719,9 +841,9 @@ def _write_day(
             writer.write(
                 f"odds_api/{d}/event_{e.event_id}_odds_{at:%H%M}Z.json",
                 {
-                    "timestamp": _iso_z(at),
-                    "previous_timestamp": _iso_z(times[i - 1]) if i else None,
-                    "next_timestamp": _iso_z(times[i + 1]) if i + 1 < len(times) else None,
+                    "timestamp": iso_z(at),
+                    "previous_timestamp": iso_z(times[i - 1]) if i else None,
+                    "next_timestamp": iso_z(times[i + 1]) if i + 1 < len(times) else None,
                     "data": {**e.body(teams), "bookmakers": bookmakers},
                 },
             )

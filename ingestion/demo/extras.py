@@ -24,17 +24,16 @@ import io
 import json
 import math
 import re
-import unicodedata
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from ingestion.demo.generator import Game, Player, Team, _League, _Writer
+from ingestion.demo.league import Game, League, Player, Team, ascii_fold
+from ingestion.landing import LandingWriter
 
 SEASON = "2025-26"
 SEASON_OPENER = date(2025, 10, 21)
@@ -130,21 +129,8 @@ SHOT_TYPES = {
 TURNOVER_TYPES = ("bad pass", "lost ball", "traveling", "out of bounds lost ball", "offensive foul", "shot clock")
 
 
-# -- shared helpers -----------------------------------------------------------------------------------------
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-def _write_text(writer: _Writer, relative: str, text: str) -> None:
-    path = writer.root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = text.encode("utf-8")
-    path.write_bytes(data)
-    writer.bytes += len(data)
-
-
 def write_extras(
-    day: date, games: list[Game], league: _League, writer: _Writer, seed: int, counts: dict[str, int]
+    day: date, games: list[Game], league: League, writer: LandingWriter, seed: int, counts: dict[str, int]
 ) -> None:
     """Write the day's roster pages (first game day of the window, then Mondays) and play-by-play files.
 
@@ -154,13 +140,13 @@ def write_extras(
         for team in league.teams:
             roster = league.roster(team)
             html = roster_page(team, roster, bios, [p for p in roster if p.is_out(day)])
-            _write_text(writer, f"bref/{day.isoformat()}/roster_{team.abbr}.html", html)
+            writer.write_text(f"bref/{day.isoformat()}/roster_{team.abbr}.html", html)
             counts["roster_pages"] = counts.get("roster_pages", 0) + 1
             counts["roster_rows"] = counts.get("roster_rows", 0) + len(roster)
     box = _read_box_scores(writer, day)
     for game in games:
         rows = play_by_play(game, box[game.bdl_id], seed)
-        _write_text(writer, f"bigdataball/{day.isoformat()}/pbp_{game.nba_id}.csv", _csv(rows))
+        writer.write_text(f"bigdataball/{day.isoformat()}/pbp_{game.nba_id}.csv", _csv(rows))
         counts["pbp_files"] = counts.get("pbp_files", 0) + 1
         counts["pbp_rows"] = counts.get("pbp_rows", 0) + len(rows)
 
@@ -183,12 +169,12 @@ TRANSLITERATE = str.maketrans({"ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł":
 def _slug_base(p: Player) -> str:
     """The site's id scheme: five letters of the last name (no suffix), two of the first, ASCII only."""
     last = re.sub(r"\s+(Jr\.|Sr\.|II|III|IV)$", "", p.last_name)
-    last_part = re.sub(r"[^a-z]", "", _fold(last.translate(TRANSLITERATE)).lower())[:5]
-    first_part = re.sub(r"[^a-z]", "", _fold(p.first_name.translate(TRANSLITERATE)).lower())[:2]
+    last_part = re.sub(r"[^a-z]", "", ascii_fold(last.translate(TRANSLITERATE)).lower())[:5]
+    first_part = re.sub(r"[^a-z]", "", ascii_fold(p.first_name.translate(TRANSLITERATE)).lower())[:2]
     return last_part + first_part
 
 
-def _bios(league: _League, seed: int) -> dict[int, Bio]:
+def _bios(league: League, seed: int) -> dict[int, Bio]:
     """Stable per-player page data: a Basketball-Reference slug ("carteja01") and invented biography."""
     bios: dict[int, Bio] = {}
     taken: Counter[str] = Counter()
@@ -231,6 +217,7 @@ def roster_page(team: Team, roster: list[Player], bios: dict[int, Bio], injured:
         feet, inches = (int(x) for x in p.height.split("-"))
         born = bio.birth_date
         college = escape(bio.college)
+        sort_key = f"{escape(ascii_fold(p.last_name))},{escape(ascii_fold(p.first_name))}"
         college_link = f'<a href="/friv/colleges.fcgi?college={_code(bio.college)}">{college}</a>' if college else ""
         cells = [
             _cell("th", "number", p.jersey, "center"),
@@ -238,7 +225,7 @@ def roster_page(team: Team, roster: list[Player], bios: dict[int, Bio], injured:
                 "td",
                 "player",
                 f'<a href="/players/{bio.slug[0]}/{bio.slug}.html">{name}</a>',
-                extra=f' data-append-csv="{bio.slug}" csk="{escape(_fold(p.last_name))},{escape(_fold(p.first_name))}"',
+                extra=f' data-append-csv="{bio.slug}" csk="{sort_key}"',
             ),
             _cell("td", "pos", bio.position, "center"),
             _cell("td", "height", p.height, "right", f' csk="{feet * 12 + inches}.0"'),
@@ -290,7 +277,7 @@ def roster_page(team: Team, roster: list[Player], bios: dict[int, Bio], injured:
 
 
 # -- BigDataBall play-by-play -------------------------------------------------------------------------------
-def _read_box_scores(writer: _Writer, day: date) -> dict[int, list[dict[str, Any]]]:
+def _read_box_scores(writer: LandingWriter, day: date) -> dict[int, list[dict[str, Any]]]:
     folder = writer.root / "balldontlie" / day.isoformat()
     by_game: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for page in sorted(folder.glob("stats_page_*.json")):
