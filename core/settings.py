@@ -78,11 +78,13 @@ class Settings:
     exports_url: str | None = field(default_factory=lambda: os.environ.get("NBA_PROPS_EXPORTS_URL") or None)
     # wall-clock limit of every phase (runner + dbt_project/timeouts.py); per-phase overrides as (phase, seconds)
     phase_timeout_seconds: float = field(
-        default_factory=lambda: _env_seconds(PHASE_TIMEOUT_ENV, DEFAULT_PHASE_TIMEOUT_SECONDS))
+        default_factory=lambda: _env_seconds(PHASE_TIMEOUT_ENV, DEFAULT_PHASE_TIMEOUT_SECONDS)
+    )
     phase_timeout_overrides: tuple[tuple[int, float], ...] = field(default_factory=_phase_timeout_overrides)
     # how long a phase past its limit may take to stop before the process exits (the hard backstop)
     phase_timeout_grace_seconds: float = field(
-        default_factory=lambda: _env_seconds(PHASE_TIMEOUT_GRACE_ENV, DEFAULT_PHASE_TIMEOUT_GRACE_SECONDS))
+        default_factory=lambda: _env_seconds(PHASE_TIMEOUT_GRACE_ENV, DEFAULT_PHASE_TIMEOUT_GRACE_SECONDS)
+    )
 
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
@@ -132,6 +134,13 @@ class Settings:
                 f"--target {self.target})"
             )
         return self.warehouse_dir / DUCKDB_TARGETS[self.target]
+
+    @property
+    def dlt_pipelines_dir(self) -> Path:
+        """dlt's working folder of phase 1's pipelines (one per target, ``nba_props_replay_<target>``): state,
+        schemas, load packages and the last trace. `dlt pipeline ...` run from the project root finds it
+        (ingestion/dlt_context.py)."""
+        return self.warehouse_dir / ".dlt_pipelines"
 
     @property
     def dbt_target_path(self) -> Path:

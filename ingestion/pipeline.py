@@ -27,7 +27,16 @@ from ingestion.odds_api import odds_api_source
 from ingestion.quarantine import REJECTED_TABLE, LoadedKeys, Quarantine, rejected_rows_resource, resolutions
 from ingestion.remote import sync_landing
 
+# dlt pipelines, one of each per target (``<name>_<target>``), in Settings.dlt_pipelines_dir: the load of the
+# landing files, and the quarantine's own load after it (nba_raw.rejected_rows), so that `dlt pipeline
+# nba_props_replay_dev trace` shows the landing files' load (ingestion/dlt_context.py: dlt's CLI finds them)
 PIPELINE_NAME = "nba_props_replay"
+QUARANTINE_PIPELINE_NAME = "nba_props_quarantine"
+PIPELINE_NAMES = (PIPELINE_NAME, QUARANTINE_PIPELINE_NAME)
+
+
+def pipeline_name(settings: Settings, name: str = PIPELINE_NAME) -> str:
+    return f"{name}_{settings.target}"
 
 
 @dataclass
@@ -94,12 +103,13 @@ def missing_injury_reports(landing: LandingArea, dates: Sequence[date]) -> list[
     if not any(landing.root.glob("nbacom/*/injury_report.json")):
         return []
     return [
-        day for day in dates
+        day
+        for day in dates
         if not (landing.day_dir("nbacom", day) / "injury_report.json").is_file() and has_games(landing, day)
     ]
 
 
-def make_pipeline(settings: Settings) -> dlt.Pipeline:
+def make_pipeline(settings: Settings, name: str = PIPELINE_NAME) -> dlt.Pipeline:
     settings.export_env()
     os.environ.setdefault("RUNTIME__DLT_TELEMETRY", "false")
     # Arrow tables (player props) get a _dlt_load_id column like every other table: staging dedups on it
@@ -107,8 +117,8 @@ def make_pipeline(settings: Settings) -> dlt.Pipeline:
     os.environ.setdefault("LOAD__TRUNCATE_STAGING_DATASET", "true")
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
     return dlt.pipeline(
-        pipeline_name=f"{PIPELINE_NAME}_{settings.target}",
-        pipelines_dir=str(settings.warehouse_dir / ".dlt_pipelines"),
+        pipeline_name=pipeline_name(settings, name),
+        pipelines_dir=str(settings.dlt_pipelines_dir),
         destination=make_destination(settings),
         dataset_name=settings.schema("nba_raw"),
     )
@@ -159,11 +169,7 @@ def drop_interrupted_packages(pipeline: dlt.Pipeline) -> list[str]:
     if not pipeline.has_pending_data:
         return []
     pending = sorted({*pipeline.list_extracted_load_packages(), *pipeline.list_normalized_load_packages()})
-    abort = getattr(pipeline, "abort_packages", None)  # dlt >= 1.30; drop_pending_packages before
-    if abort is not None:
-        abort()
-    else:
-        pipeline.drop_pending_packages()
+    pipeline.abort_packages()
     return pending
 
 
@@ -179,8 +185,10 @@ def loaded_keys(pipeline: dlt.Pipeline) -> LoadedKeys:
             name, col = client.make_qualified_table_name(table), client.escape_column_name(column)
             marks = ", ".join(["%s"] * len(values))
             try:
-                rows = client.execute_sql(f"select distinct {col} from {name} where {col} in ({marks})",  # noqa: S608
-                                          *sorted(values))
+                rows = client.execute_sql(
+                    f"select distinct {col} from {name} where {col} in ({marks})",  # noqa: S608
+                    *sorted(values),
+                )
             except DatabaseUndefinedRelation:
                 return set()
         return {row[0] for row in rows or []}
@@ -219,7 +227,8 @@ def load_landing(settings: Settings, dates: Sequence[date], landing_dir: os.Path
     landing.check()
     started = time.perf_counter()
     pipeline = make_pipeline(settings)
-    dropped = drop_interrupted_packages(pipeline)
+    quarantine_pipeline = make_pipeline(settings, QUARANTINE_PIPELINE_NAME)
+    dropped = drop_interrupted_packages(pipeline) + drop_interrupted_packages(quarantine_pipeline)
     quarantine = Quarantine(loaded_keys=loaded_keys(pipeline))
     sources = [
         balldontlie_source(landing, days, quarantine),
@@ -250,7 +259,7 @@ def load_landing(settings: Settings, dates: Sequence[date], landing_dir: os.Path
         # the empty table is materialized from an empty load file: the emulator never completes a zero-byte
         # upload (BigQuery does), a parquet file with no rows has a schema and a footer
         rejected_rows.apply_hints(file_format="parquet")
-    rejected = pipeline.run(rejected_rows)
+    rejected = quarantine_pipeline.run(rejected_rows)
     rejected.raise_on_failed_jobs()
     result.load_ids += list(rejected.loads_ids)
     result.rejected = quarantine.counts()

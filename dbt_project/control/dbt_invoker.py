@@ -6,11 +6,11 @@ every phase keeps a whole run close to the time the SQL takes.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from dbt.artifacts.schemas.run import RunExecutionResult, RunResultsArtifact
 from dbt.cli.main import dbtRunner
 
 from core.settings import Settings
@@ -62,7 +62,7 @@ class BuildOutcome:
     seconds: float
     nodes: list[NodeOutcome] = field(default_factory=list)
     error: str | None = None
-    # the invocation's run_results.json (metadata + results), as dbt wrote it
+    # the invocation's run_results.json (metadata + results), from dbtRunner's result
     run_results: dict[str, Any] = field(default_factory=dict)
 
     def of_type(self, resource_type: str) -> list[NodeOutcome]:
@@ -163,15 +163,20 @@ class Dbt:
                 )
         error = str(result.exception) if result.exception else None
         success = bool(result.success) and not any(n.failed for n in nodes)
-        return BuildOutcome(selector, success, seconds, nodes, error, self._run_results(started))
+        return BuildOutcome(selector, success, seconds, nodes, error, run_results(result))
 
-    def _run_results(self, since: float) -> dict[str, Any]:
-        """dbt's run_results.json of the invocation that just ended (empty when dbt wrote none, e.g. a
-        failed parse: a file older than the invocation is not this one's)."""
-        path = self.settings.dbt_target_path / "run_results.json"
-        try:
-            if path.stat().st_mtime < time.time() - (time.perf_counter() - since) - 1.0:
-                return {}
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
+
+def run_results(result: Any) -> dict[str, Any]:
+    """The invocation's run_results.json (metadata + results) as dbt writes it, built from the result object
+    dbtRunner returned (dbt's own RunResultsArtifact); empty when the invocation produced no run results (e.g.
+    a failed parse)."""
+    execution = getattr(result, "result", None)
+    if not isinstance(execution, RunExecutionResult):
+        return {}
+    artifact = RunResultsArtifact.from_execution_results(
+        results=execution.results,
+        elapsed_time=execution.elapsed_time,
+        generated_at=execution.generated_at,
+        args=execution.args,
+    )
+    return artifact.to_dict(omit_none=False, context={"artifact": True})

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -48,8 +48,13 @@ from ingestion.pipeline import has_box_scores, has_games, load_landing
 from ml.predict import ensure_table, predict_dates
 
 ALL_PHASES = PIPELINE_PHASES
-STATUS_COLOURS = {Status.SUCCESS: "green", Status.DEGRADED: "yellow", Status.FAILED: "red", Status.SKIPPED: "yellow",
-                  Status.INTERRUPTED: "red"}
+STATUS_COLOURS = {
+    Status.SUCCESS: "green",
+    Status.DEGRADED: "yellow",
+    Status.FAILED: "red",
+    Status.SKIPPED: "yellow",
+    Status.INTERRUPTED: "red",
+}
 _SHARED_LOCKS: set[str] = set()  # locks held with run_lock(..., share=True): runs inside the block reuse them
 
 
@@ -149,6 +154,28 @@ def _describe_failure(outcome: BuildOutcome) -> str:
     return outcome.error or "dbt reported failure (see logs/dbt.log)"
 
 
+@dataclass
+class RunContext:
+    """The state of one run, made by ``PipelineRunner.run`` and passed to every phase body: nothing of a run is
+    kept on the runner, so one runner can run again (a backfill's chunks, ``heal``) without leftovers."""
+
+    run_id: str
+    dates: list[date]
+    phases: tuple[int, ...]  # the selected phases, in order
+    allow_degraded: bool
+    interrupt: InterruptFlag  # the signal that stopped the run, if any (interrupt_guard)
+    progress: dict[str, Any] = field(default_factory=dict)  # what `nba-props status` reads while the run holds the lock
+
+    @property
+    def dbt_vars(self) -> list[str]:
+        """Incremental models rebuild from the run's first date (macros/incremental.sql: rebuild_from), so a
+        backfill of an older date reaches every layer; a nightly run rebuilds only the last few days."""
+        return ["--vars", json.dumps({"rebuild_from": min(self.dates).isoformat()})]
+
+
+PhaseBody = Callable[[RunContext], tuple[str, dict[str, Any]]]
+
+
 class PipelineRunner:
     def __init__(self, settings: Settings, verbose: bool = False, console: Console | None = None) -> None:
         self.settings = settings
@@ -156,21 +183,26 @@ class PipelineRunner:
         self.dbt = Dbt(settings, verbose=verbose)
 
     # -- phase bodies -------------------------------------------------------------------------------------
-    def _ingest(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
+    def _ingest(self, ctx: RunContext) -> tuple[str, dict[str, Any]]:
+        dates = ctx.dates
         result = load_landing(self.settings, dates)
-        history.record_dlt_load(self.settings, self.run_id, result.summary(), _now())
+        history.record_dlt_load(self.settings, ctx.run_id, result.summary(), _now())
         total = sum(result.rows.values())
         without = self.dates_without_data(LandingArea(self.settings.landing_dir), dates)
         if len(without) == len(dates):  # e.g. nothing mirrored from object storage for these dates
-            raise NoDataError(f"no data for {span(dates)}: no landing files or no games scheduled "
-                              f"({', '.join(sorted(set(without.values())))})")
+            raise NoDataError(
+                f"no data for {span(dates)}: no landing files or no games scheduled "
+                f"({', '.join(sorted(set(without.values())))})"
+            )
         message = f"loaded {total} rows into {self.settings.schema('nba_raw')}"
         if without:
             message += f"; no games on {span(list(without))}"
         details = {**result.summary(), "python_seconds": round(result.seconds, 3)}
         if result.dropped_packages:
-            message += (f"; dropped {len(result.dropped_packages)} load package(s) an interrupted load left "
-                        "behind (their rows come from the landing files again)")
+            message += (
+                f"; dropped {len(result.dropped_packages)} load package(s) an interrupted load left "
+                "behind (their rows come from the landing files again)"
+            )
         if result.rejected:
             # bad rows do not stop the good ones; the run is recorded as degraded and says where they went
             quarantined = sum(result.rejected.values())
@@ -184,14 +216,16 @@ class PipelineRunner:
             details["status"] = "degraded"
         if result.missing_injury_reports:
             # a soft dependency: predictions go on without that day's injury statuses, the run says so
-            message += (f"; no injury report for {', '.join(result.missing_injury_reports)} (soft dependency: "
-                        "injury statuses unknown, the run goes on)")
+            message += (
+                f"; no injury report for {', '.join(result.missing_injury_reports)} (soft dependency: "
+                "injury statuses unknown, the run goes on)"
+            )
             details["status"] = "degraded"
         return message, details
 
-    def _dbt_phase(self, phase: int) -> Callable[[list[date]], tuple[str, dict[str, Any]]]:
-        def body(dates: list[date]) -> tuple[str, dict[str, Any]]:
-            outcome = self._build(phase, f"phase{phase}", self._vars)
+    def _dbt_phase(self, phase: int) -> PhaseBody:
+        def body(ctx: RunContext) -> tuple[str, dict[str, Any]]:
+            outcome = self._build(ctx, phase, f"phase{phase}", ctx.dbt_vars)
             if not outcome.success:
                 raise GateClosed(outcome)
             models = len(outcome.of_type("model")) + len(outcome.of_type("seed"))
@@ -200,10 +234,10 @@ class PipelineRunner:
 
         return body
 
-    def _build(self, phase: int, selector: str, extra: list[str] | None = None) -> BuildOutcome:
-        """dbt build of a selector; its run_results.json goes to nba_monitoring.dbt_node_results."""
+    def _build(self, ctx: RunContext, phase: int, selector: str, extra: list[str] | None = None) -> BuildOutcome:
+        """dbt build of a selector; its run results go to nba_monitoring.dbt_node_results."""
         outcome = self.dbt.build(selector, extra)
-        history.record_dbt_nodes(self.settings, self.run_id, phase, outcome.run_results)
+        history.record_dbt_nodes(self.settings, ctx.run_id, phase, outcome.run_results)
         return outcome
 
     def _monitoring_selector(self) -> str:
@@ -213,16 +247,10 @@ class PipelineRunner:
             loaded = table_exists(con, self.settings.schema("nba_raw"), "rejected_rows")
         return "monitoring" if loaded else "monitoring_before_first_load"
 
-    @property
-    def _vars(self) -> list[str]:
-        """Incremental models rebuild from the run's first date (macros/incremental.sql: rebuild_from), so a
-        backfill of an older date reaches every layer; a nightly run rebuilds only the last few days."""
-        return ["--vars", json.dumps({"rebuild_from": min(self._dates).isoformat()})]
-
-    def _precompute(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
+    def _precompute(self, ctx: RunContext) -> tuple[str, dict[str, Any]]:
         """Phase 4 and the P4 -> P5 circuit breaker (dbt_project/gates.py)."""
-        outcome = self._build(4, "phase4", self._vars)
-        decision = precompute_circuit_breaker(self.settings, outcome, dates)
+        outcome = self._build(ctx, 4, "phase4", ctx.dbt_vars)
+        decision = precompute_circuit_breaker(self.settings, outcome, ctx.dates)
         if not decision.open:
             raise GateClosed(outcome, decision.details, decision.message, FailureKind.BREAKER_OPEN)
         details = {**decision.details, "dbt": outcome.summary()}
@@ -231,32 +259,32 @@ class PipelineRunner:
         tests = len(outcome.of_type("test"))
         return f"built {len(outcome.of_type('model'))} models, {tests} tests; {decision.message}", details
 
-    def _precompute_gate(self, dates: list[date]) -> dict[str, Any]:
+    def _precompute_gate(self, ctx: RunContext) -> dict[str, Any]:
         """When phase 5 runs without phase 4 in the same run (`nba-props predict`): the P4 -> P5 gate as run
         history recorded it for each date. A date whose latest phase 4 failed, was skipped or never ran
         refuses, naming the failed checks, unless allow_degraded (then the run is recorded as degraded)."""
-        outcomes = history.latest_phase_outcomes(self.settings, 4, dates)
+        outcomes = history.latest_phase_outcomes(self.settings, 4, ctx.dates)
         closed = {
             d.isoformat(): (outcomes[d][1] if d in outcomes else "phase 4 has never run for this date")
-            for d in dates
+            for d in ctx.dates
             if d not in outcomes or outcomes[d][0] not in GOOD
         }
         if not closed:
             return {}
         first = next(iter(closed.items()))
         summary = f"P4->P5 gate failed for {len(closed)} date(s), e.g. {first[0]}: {first[1]}"
-        if not self.allow_degraded:
+        if not ctx.allow_degraded:
             raise PredictRefused(f"refused: {summary} (rerun phase 4, or pass --allow-degraded)", closed)
         return {"status": "degraded", "gate_overridden": closed, "note": f"--allow-degraded: {summary}"}
 
-    def _predict(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
-        gate = self._precompute_gate(dates) if 4 not in self._phases else {}
+    def _predict(self, ctx: RunContext) -> tuple[str, dict[str, Any]]:
+        gate = self._precompute_gate(ctx) if 4 not in ctx.phases else {}
         self.dbt.parse()  # ml/ reads the feature list and feature_version from this project's manifest.json
         started = time.perf_counter()
         ensure_table(self.settings)
-        per_date = predict_dates(self.settings, dates, self.run_id)
+        per_date = predict_dates(self.settings, ctx.dates, ctx.run_id)
         python_seconds = round(time.perf_counter() - started, 3)
-        outcome = self._build(5, "phase5", self._vars)
+        outcome = self._build(ctx, 5, "phase5", ctx.dbt_vars)
         if not outcome.success:
             raise GateClosed(outcome, {"predictions": per_date, "python_seconds": python_seconds})
         message = f"wrote {sum(per_date.values())} predictions, graded"
@@ -264,8 +292,9 @@ class PipelineRunner:
             message += f"; {gate['note']}"
         return message, {**gate, "predictions": per_date, "python_seconds": python_seconds, "dbt": outcome.summary()}
 
-    def _publish(self, dates: list[date]) -> tuple[str, dict[str, Any]]:
-        outcome = self._build(6, "phase6", self._vars)
+    def _publish(self, ctx: RunContext) -> tuple[str, dict[str, Any]]:
+        dates = ctx.dates
+        outcome = self._build(ctx, 6, "phase6", ctx.dbt_vars)
         if not outcome.success:
             raise GateClosed(outcome)
         started = time.perf_counter()
@@ -274,7 +303,7 @@ class PipelineRunner:
         system = None
         with shared_connection(self.settings):  # one connection for every feed of every date (DuckDB targets)
             for d in dates:
-                documents = build_feeds(self.settings, d, self.run_id)
+                documents = build_feeds(self.settings, d, ctx.run_id)
                 try:
                     check_exportable(self.settings, d, documents, require_predictions=False)
                 except NoDataError:  # no games that date: nothing to publish, and no empty feeds written
@@ -288,8 +317,11 @@ class PipelineRunner:
                 paths += write_feeds(self.settings, d, documents)
         message = f"exported {len(paths)} feeds for {len(dates) - len(no_games)} date(s)"
         details: dict[str, Any] = {
-            "exports": len(paths), "first": paths[:1], "python_seconds": round(time.perf_counter() - started, 3),
-            "dbt": outcome.summary(), "no_games": [d.isoformat() for d in no_games],
+            "exports": len(paths),
+            "first": paths[:1],
+            "python_seconds": round(time.perf_counter() - started, 3),
+            "dbt": outcome.summary(),
+            "no_games": [d.isoformat() for d in no_games],
             "no_predictions": [d.isoformat() for d in no_predictions],
             "published_system_empty": [d.isoformat() for d in unpublished],
         }
@@ -304,8 +336,10 @@ class PipelineRunner:
                 message += f"; no predictions for {span(no_predictions)}: feeds carry games only"
             if unpublished:
                 message += f"; the published system {system} predicted nothing for {span(unpublished)}"
-            message += (" (the models need earlier games: load the season from its first day, and the season "
-                        "before, e.g. nba-props landing from-parquet --season 2024-25 --season 2025-26)")
+            message += (
+                " (the models need earlier games: load the season from its first day, and the season "
+                "before, e.g. nba-props landing from-parquet --season 2024-25 --season 2025-26)"
+            )
         return message, details
 
     # -- orchestration ------------------------------------------------------------------------------------
@@ -320,22 +354,25 @@ class PipelineRunner:
             if 1 in phases:
                 self._refuse_without_data(dates)  # nothing recorded for dates without data
                 deployment_disabled(self.settings, self.dbt.parse())  # an unknown source name: refused now
-            self._phases = tuple(sorted(set(phases)))
-            self.allow_degraded = allow_degraded
-            with interrupt_guard() as self._interrupt:
+            with interrupt_guard() as interrupt:
+                ctx = RunContext(new_run_id(), list(dates), tuple(sorted(set(phases))), allow_degraded, interrupt)
                 try:
-                    result = self._run(dates)
+                    result = self._run(ctx)
                 except KeyboardInterrupt as exc:  # between phases (recording, freshness): close what is open
-                    if isinstance(exc, PhaseTimeout) or not hasattr(self, "run_id"):
+                    if isinstance(exc, PhaseTimeout) or not ctx.progress:  # nothing recorded yet
                         raise
-                    history.close_open_phases(self.settings, self.run_id, "interrupted",
-                                              "not finished: the run was interrupted")
-                    raise Interrupted(f"run {self.run_id} interrupted; its open phases are recorded as "
-                                      "interrupted") from None
+                    history.close_open_phases(
+                        self.settings, ctx.run_id, "interrupted", "not finished: the run was interrupted"
+                    )
+                    raise Interrupted(
+                        f"run {ctx.run_id} interrupted; its open phases are recorded as interrupted"
+                    ) from None
         if result.interrupted:  # the user stopped it: recorded, not alerted
             where = next(p.phase for p in result.phases if p.status == Status.INTERRUPTED)
-            raise Interrupted(f"run {result.run_id} interrupted ({result.interrupted}) in phase {where}; its open "
-                              "phases are recorded as interrupted (nba-props heal or backfill finishes the dates)")
+            raise Interrupted(
+                f"run {result.run_id} interrupted ({result.interrupted}) in phase {where}; its open "
+                "phases are recorded as interrupted (nba-props heal or backfill finishes the dates)"
+            )
         self._alert(result)  # after the lock: a slow alert channel never holds up the next run
         return result
 
@@ -351,9 +388,11 @@ class PipelineRunner:
         if len(without) < len(dates):
             return
         if all(why == "no files" for why in without.values()):
-            raise NoDataError(f"no data for {span(dates)}: the landing area {landing.root} has no files for "
-                              f"{'that date' if len(dates) == 1 else 'any of these dates'} (fetch them first: "
-                              "nba-props landing fetch, or pass --landing-dir)")
+            raise NoDataError(
+                f"no data for {span(dates)}: the landing area {landing.root} has no files for "
+                f"{'that date' if len(dates) == 1 else 'any of these dates'} (fetch them first: "
+                "nba-props landing fetch, or pass --landing-dir)"
+            )
         raise NoDataError(f"no data for {span(dates)}: no games scheduled in the landing area {landing.root}")
 
     @staticmethod
@@ -378,22 +417,22 @@ class PipelineRunner:
             alerts.append(stale_source_alert(result.stale_sources, run_id=result.run_id, target=self.settings.target))
         for alert in alerts:
             sent = send_alert(alert)
-            result.alerts.append({"kind": alert.kind, "title": alert.title, "delivered": sent.delivered,
-                                  "configured": sent.configured})
+            result.alerts.append(
+                {"kind": alert.kind, "title": alert.title, "delivered": sent.delivered, "configured": sent.configured}
+            )
             if sent.configured and not sent.delivered:
                 self.console.print(f"  [yellow]alert not delivered[/]: {escape(f'{alert.kind}: {alert.title}')}")
 
-    def _stale_sources(self) -> list[dict[str, Any]]:
-        return check_freshness(self.settings, self.dbt, self.run_id, self.console)
+    def _stale_sources(self, ctx: RunContext) -> list[dict[str, Any]]:
+        return check_freshness(self.settings, self.dbt, ctx.run_id, self.console)
 
-    def _run(self, dates: list[date]) -> RunResult:
-        self.run_id = new_run_id()
-        self._dates = list(dates)
+    def _run(self, ctx: RunContext) -> RunResult:
+        dates = ctx.dates
         started = time.perf_counter()
-        result = RunResult(self.run_id, list(dates))
+        result = RunResult(ctx.run_id, list(dates))
         history.ensure_table(self.settings)
         history.ensure_observability_tables(self.settings)
-        bodies: dict[int, Callable[[list[date]], tuple[str, dict[str, Any]]]] = {
+        bodies: dict[int, PhaseBody] = {
             1: self._ingest,
             2: self._dbt_phase(2),
             3: self._dbt_phase(3),
@@ -402,18 +441,25 @@ class PipelineRunner:
             6: self._publish,
         }
         label = f"{dates[0]}" if len(dates) == 1 else f"{dates[0]}..{dates[-1]} ({len(dates)} dates)"
-        self.console.print(f"[bold]nba-props run[/] {self.run_id} target={self.settings.target} dates={label}")
-        self._progress = {"run_id": self.run_id, "pid": os.getpid(), "target": self.settings.target,
-                          "dates": label, "started_at": _now().isoformat(timespec="seconds"), "phases": {}}
+        self.console.print(f"[bold]nba-props run[/] {ctx.run_id} target={self.settings.target} dates={label}")
+        ctx.progress = {
+            "run_id": ctx.run_id,
+            "pid": os.getpid(),
+            "target": self.settings.target,
+            "dates": label,
+            "started_at": _now().isoformat(timespec="seconds"),
+            "phases": {},
+        }
         # every selected phase is recorded 'running' first and replaced by its outcome: a run killed part way
         # leaves 'running' rows, so its dates never look complete (nba-props backfill / heal rerun them)
-        for phase in self._phases:
-            self._record(PhaseRecord(self.run_id, phase, Status.RUNNING, _now(), _now(), "started; not finished (yet)",
-                                     {}), dates)
+        for phase in ctx.phases:
+            self._record(
+                ctx, PhaseRecord(ctx.run_id, phase, Status.RUNNING, _now(), _now(), "started; not finished (yet)", {})
+            )
         blocked_by: int | None = None
         blocked_why = "failed its gate"
         for phase, body in bodies.items():
-            if phase not in self._phases:
+            if phase not in ctx.phases:
                 continue
             t0, began = time.perf_counter(), _now()
             failure: FailureKind | None = None
@@ -425,10 +471,14 @@ class PipelineRunner:
             else:
                 limit = self.settings.phase_timeout(phase)
                 try:
-                    with deadline(limit, f"phase {phase}", self.settings.phase_timeout_grace_seconds,
-                                  self._abandon_recorder(phase, began, dates)) as watch:
+                    with deadline(
+                        limit,
+                        f"phase {phase}",
+                        self.settings.phase_timeout_grace_seconds,
+                        self._abandon_recorder(ctx, phase, began),
+                    ) as watch:
                         try:
-                            message, details = body(dates)
+                            message, details = body(ctx)
                             status = Status.DEGRADED if details.get("status") == Status.DEGRADED else Status.SUCCESS
                         except PhaseTimeout:
                             raise
@@ -457,16 +507,16 @@ class PipelineRunner:
                     failure = FailureKind.NO_DATA if isinstance(exc, NoDataError) else FailureKind.ERROR
                     message = f"phase {phase} failed: {exc}"
                     blocked_by = phase
-                if self._interrupt.signal and status != Status.INTERRUPTED:  # dbt swallowed it: not a gate failure
+                if ctx.interrupt.signal and status != Status.INTERRUPTED:  # dbt swallowed it: not a gate failure
                     status, details, message, failure = Status.INTERRUPTED, {}, f"phase {phase} interrupted", None
                 if status == Status.INTERRUPTED:
-                    result.interrupted, blocked_by = self._interrupt.signal or "SIGINT", phase
+                    result.interrupted, blocked_by = ctx.interrupt.signal or "SIGINT", phase
                     message += f" ({result.interrupted})"
             seconds = time.perf_counter() - t0
             if failure is not None:
                 details = {**details, "failure": failure}
-            record = PhaseRecord(self.run_id, phase, status, began, _now(), message, details)
-            self._record(record, dates)
+            record = PhaseRecord(ctx.run_id, phase, status, began, _now(), message, details)
+            self._record(ctx, record)
             result.phases.append(PhaseResult(Phase(phase), status, seconds, message, details, failure))
             colour = STATUS_COLOURS.get(status, "white")
             self.console.print(
@@ -475,48 +525,74 @@ class PipelineRunner:
         if result.interrupted:
             result.seconds = time.perf_counter() - started
             return result
-        if 1 in self._phases and not any(p.phase == Phase.INGEST and p.status == Status.FAILED for p in result.phases):
-            result.stale_sources = self._stale_sources()
+        if 1 in ctx.phases and not any(p.phase == Phase.INGEST and p.status == Status.FAILED for p in result.phases):
+            result.stale_sources = self._stale_sources(ctx)
             for src in result.stale_sources:
                 self.console.print(f"  [yellow]stale source[/] {escape(describe(src))}")
         selector = self._monitoring_selector()
         try:
-            with deadline(self.settings.phase_timeout_seconds or None, "monitoring build",
-                          self.settings.phase_timeout_grace_seconds) as watch:
-                monitoring = self._build(0, selector)
+            with deadline(
+                self.settings.phase_timeout_seconds or None,
+                "monitoring build",
+                self.settings.phase_timeout_grace_seconds,
+            ) as watch:
+                monitoring = self._build(ctx, 0, selector)
         except PhaseTimeout:
             monitoring = BuildOutcome(selector, False, 0.0, error=watch.message)
         if watch.expired and monitoring.success:
             monitoring = BuildOutcome(selector, False, monitoring.seconds, error=watch.message)
         if not monitoring.success:
             self.console.print(f"  [red]monitoring views failed[/]: {escape(_describe_failure(monitoring))}")
-            result.phases.append(PhaseResult(Phase.MONITORING, Status.FAILED, monitoring.seconds,
-                                            _describe_failure(monitoring), failure=FailureKind.ERROR))
+            result.phases.append(
+                PhaseResult(
+                    Phase.MONITORING,
+                    Status.FAILED,
+                    monitoring.seconds,
+                    _describe_failure(monitoring),
+                    failure=FailureKind.ERROR,
+                )
+            )
         progress.write_snapshot(self.settings, history.status(self.settings))  # what `status` shows while locked
         result.seconds = time.perf_counter() - started
         return result
 
-    def _record(self, record: PhaseRecord, dates: list[date]) -> None:
+    def _record(self, ctx: RunContext, record: PhaseRecord) -> None:
         """Run history, and the progress file `nba-props status` reads while this run holds the warehouse."""
-        history.record(self.settings, record, dates)
-        self._progress["phases"][str(record.phase)] = {
-            "name": Phase(record.phase).label, "status": record.status, "message": record.message,
-            "seconds": round(record.seconds, 1), "finished_at": record.finished_at.isoformat(timespec="seconds"),
+        history.record(self.settings, record, ctx.dates)
+        ctx.progress["phases"][str(record.phase)] = {
+            "name": Phase(record.phase).label,
+            "status": record.status,
+            "message": record.message,
+            "seconds": round(record.seconds, 1),
+            "finished_at": record.finished_at.isoformat(timespec="seconds"),
         }
-        progress.write_progress(self.settings, self._progress)
+        progress.write_progress(self.settings, ctx.progress)
 
-    def _abandon_recorder(self, phase: int, began: datetime, dates: list[date]) -> Callable[[str], None]:
+    def _abandon_recorder(self, ctx: RunContext, phase: int, began: datetime) -> Callable[[str], None]:
         """The hard backstop's last act (dbt_project/timeouts.py): record the stuck phase as failed and the
         later ones as skipped before the process exits."""
-        run_id = self.run_id
+        run_id, dates = ctx.run_id, ctx.dates
 
         def record(message: str) -> None:
-            history.record(self.settings, PhaseRecord(run_id, phase, Status.FAILED, began, _now(), message,
-                                                      {"timeout": "abandoned"}), dates)
-            for later in (p for p in self._phases if p > phase):
-                history.record(self.settings, PhaseRecord(run_id, later, Status.SKIPPED, _now(), _now(),
-                                                          f"not run: phase {phase} exceeded its time limit", {}),
-                               dates)
+            history.record(
+                self.settings,
+                PhaseRecord(run_id, phase, Status.FAILED, began, _now(), message, {"timeout": "abandoned"}),
+                dates,
+            )
+            for later in (p for p in ctx.phases if p > phase):
+                history.record(
+                    self.settings,
+                    PhaseRecord(
+                        run_id,
+                        later,
+                        Status.SKIPPED,
+                        _now(),
+                        _now(),
+                        f"not run: phase {phase} exceeded its time limit",
+                        {},
+                    ),
+                    dates,
+                )
 
         return record
 
@@ -528,8 +604,13 @@ class PredictRefused(Exception):
 
 
 class GateClosed(Exception):
-    def __init__(self, outcome: BuildOutcome, details: dict[str, Any] | None = None, reason: str | None = None,
-                 kind: FailureKind = FailureKind.GATE_CLOSED) -> None:
+    def __init__(
+        self,
+        outcome: BuildOutcome,
+        details: dict[str, Any] | None = None,
+        reason: str | None = None,
+        kind: FailureKind = FailureKind.GATE_CLOSED,
+    ) -> None:
         super().__init__(reason or _describe_failure(outcome))
         self.outcome = outcome
         self.details = details or {}
