@@ -1,7 +1,7 @@
 """The CLI's one error path: every expected failure is a `UserError` with one clear line and an exit code.
 
 Library code raises these (or the specific subclasses below); `nba-props` prints the message, escaped, on one
-line and exits with the error's code. The codes are documented in README "Exit codes" (tests/test_docs.py
+line and exits with the error's code. The codes are documented in README "Exit codes" (tests/models/test_docs.py
 checks the table against this enum).
 """
 

@@ -1,51 +1,17 @@
-"""Shared fixtures: demo landing data generated into temporary folders, and pipeline runs on the `test`
-target (DuckDB, test_ schemas) in a temporary warehouse. Real engines throughout: dlt, DuckDB, dbt."""
+"""Shared fixtures: demo landing data generated into temporary folders, and pipeline runs on the `test` target
+(DuckDB, test_ schemas) in a temporary warehouse. Real engines throughout: dlt, DuckDB, dbt. Their helpers
+(Env, make_env) are in tests/support/env.py, with the other helpers the test modules share."""
 
 from __future__ import annotations
 
 import os
-import shutil
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
 import responses
-from typer.testing import CliRunner
 
-from core.settings import Settings
-from dbt_project.cli import app
-
-TEST_DAYS = 14
-# live mode offline (tests/test_live_fetch.py, tests/test_faults.py): only HTTP is mocked
-LIVE_BDL_KEY = "test-bdl-key"
-LIVE_ODDS_KEY = "test-odds-key"
-LIVE_INJURY_URL = "https://injuries.example.test/report/{date}.json"
-
-
-@dataclass
-class Env:
-    settings: Settings
-    game_dates: list[date]
-
-    @property
-    def all_dates(self) -> list[date]:
-        first, last = self.game_dates[0], self.game_dates[-1]
-        return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-    def cli(self, *args: str):
-        """Invoke `nba-props` in-process against this environment's folders on the test target."""
-        argv = list(args)
-        if argv and argv[0] in ("run", "demo"):
-            argv += [
-                "--target", "test",
-                "--landing-dir", str(self.settings.landing_dir),
-                "--warehouse-dir", str(self.settings.warehouse_dir),
-                "--exports-dir", str(self.settings.exports_dir),
-            ]
-        elif argv and argv[0] in ("status", "dashboard", "predict"):
-            argv += ["--target", "test", "--warehouse-dir", str(self.settings.warehouse_dir)]
-        return CliRunner().invoke(app, argv, catch_exceptions=False)
+from tests.support.env import LIVE_BDL_KEY, LIVE_INJURY_URL, LIVE_ODDS_KEY, TEST_DAYS, Env, make_env
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -65,16 +31,6 @@ def demo_landing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[d
     root = tmp_path_factory.mktemp("landing")
     manifest = generate_demo(root, DEMO_START, TEST_DAYS, DEMO_SEED)
     return root, [date.fromisoformat(d) for d in manifest["game_dates"]]
-
-
-def make_env(base: Path, landing: Path, game_dates: list[date], copy_landing: bool = False) -> Env:
-    if copy_landing:
-        shutil.copytree(landing, base / "landing")
-        landing = base / "landing"
-    settings = Settings(
-        target="test", landing_dir=landing, warehouse_dir=base / "warehouse", exports_dir=base / "exports"
-    )
-    return Env(settings, game_dates)
 
 
 @pytest.fixture(scope="session")

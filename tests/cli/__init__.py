@@ -1,0 +1,1 @@
+"""Tests of dbt_project.cli: the commands, their options and exit codes."""

@@ -1,0 +1,80 @@
+"""CLI input validation and the one-writer lock (no pipeline run needed)."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from core.settings import Settings
+from dbt_project.cli import app
+from dbt_project.control.runner import run_lock
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--date", "2025-13-01"], "not a date"),
+        (["run", "--date", "yesterday"], "not a date"),
+        (["run", "--date", "2025-11-01'; drop table x; --"], "not a date"),
+        (["run", "--start", "2025-11-05", "--end", "2025-11-01"], "before --start"),
+        (["run", "--date", "2025-11-01", "--start", "2025-11-01"], "not both"),
+        (["run", "--start", "2025-11-01"], "both --start and --end"),
+        (["run"], "--date D"),
+        (["run", "--start", "2020-01-01", "--end", "2025-01-01"], "exceeds"),
+        (["run", "--date", "2025-11-01", "--target", "staging"], "unknown target"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message(args, message):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+def test_second_run_on_same_warehouse_is_refused(tmp_path):
+    settings = Settings(target="test", warehouse_dir=tmp_path / "wh", landing_dir=tmp_path, exports_dir=tmp_path)
+    with run_lock(settings):
+        result = runner.invoke(
+            app,
+            [
+                "run",
+                "--date",
+                "2025-11-01",
+                "--target",
+                "test",
+                "--warehouse-dir",
+                str(tmp_path / "wh"),
+                "--landing-dir",
+                str(tmp_path),
+            ],
+        )
+    assert result.exit_code == 3, result.output
+    assert "another nba-props run" in result.output
+
+
+def test_missing_landing_dir_is_a_clear_error(tmp_path):
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            "--date",
+            "2025-11-01",
+            "--target",
+            "test",
+            "--warehouse-dir",
+            str(tmp_path / "wh"),
+            "--landing-dir",
+            str(tmp_path / "nowhere"),
+            "--exports-dir",
+            str(tmp_path / "ex"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "landing directory not found" in result.output and "nowhere" in result.output
+
+
+def test_status_without_runs(tmp_path):
+    result = runner.invoke(app, ["status", "--target", "test", "--warehouse-dir", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "no runs recorded" in result.output

@@ -1,0 +1,1 @@
+"""Tests of dbt_project.control: gates, the circuit breaker, backfill / heal / replay, picks, freshness."""

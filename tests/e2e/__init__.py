@@ -1,0 +1,1 @@
+"""End-to-end suites: the whole pipeline, the BigQuery emulator, the evaluation on real data."""

@@ -1,0 +1,1 @@
+"""Tests of dbt_project.monitoring: alerts, the dashboard, the monitoring models."""

@@ -1,0 +1,1 @@
+"""Tests of dbt_project.publish (phase 6): the feeds and their schemas."""
