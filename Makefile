@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DO_NOT_TRACK := 1
 export RUNTIME__DLT_TELEMETRY := false
 
-.PHONY: demo test lint install dbt-build docs bench quality bigquery clean help
+.PHONY: demo test lint lock install dbt-build docs bench quality bigquery clean help
 
 help:
 	@echo "make demo   - create .venv, install, generate the demo season and run every phase for every date"
@@ -15,7 +15,8 @@ help:
 	@echo "              BigQuery emulator: needs make bigquery, which it runs first)"
 	@echo "make bigquery - the bigquery extra in .venv, and the BigQuery emulator in its own venv $(BQEMU_VENV)"
 	@echo "               with a project-local HOME ($(BQEMU_HOME)) holding DuckDB's spatial extension"
-	@echo "make lint   - ruff + sqlfluff"
+	@echo "make lint   - ruff check, ruff format --check, import-linter (the layers in .importlinter), sqlfluff"
+	@echo "make lock   - regenerate requirements/lock.txt (pip-compile) from pyproject.toml"
 	@echo "make docs   - dbt docs generate"
 	@echo "make bench  - benchmarks on the real data in ../shared/data (2024-25 season end to end, nightly run,"
 	@echo "              overhead, memory, 1 vs 3 seasons): benchmarks/results/latest.json and latest.md"
@@ -30,18 +31,29 @@ help:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# Installs are pinned by requirements/lock.txt (pip-tools, every extra but quality): `make lock` regenerates it after a
+# change to pyproject.toml's dependencies.
+LOCK := requirements/lock.txt
+
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[dev]"
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --extra dev --extra bigquery --strip-extras --no-emit-index-url --no-emit-find-links \
+	  --output-file $(LOCK) pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/nba-props demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/sqlfluff lint models tests/dbt --processes 2
 
 test: lint bigquery
@@ -51,15 +63,15 @@ test: lint bigquery
 # venv, and the emulator (bqemulator: DuckDB + SQLGlot behind BigQuery's REST API) in its own venv, as it pins
 # its own sqlglot and duckdb. It always loads DuckDB's spatial extension, which cannot be downloaded here:
 # the file shipped in the duckdb-extension-spatial wheel is copied into the emulator's own HOME.
-# tests/test_bigquery_emulator.py runs it (and skips with a message when $(BQEMU_VENV) is absent).
+# tests/e2e/test_bigquery_emulator.py runs it (and skips with a message when $(BQEMU_VENV) is absent).
 BIGQUERY_STAMP := $(VENV)/.installed-bigquery
 BQEMU_VENV := .venv-bqemu
 BQEMU_HOME := .bqemu/home
 BQEMU_STAMP := $(BQEMU_VENV)/.installed
 BQEMU_PINS := "bqemulator==1.4.0" "duckdb==1.5.5" "duckdb-extension-spatial==1.5.5" numpy
 
-$(BIGQUERY_STAMP): pyproject.toml | $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[dev,bigquery]"
+$(BIGQUERY_STAMP): pyproject.toml $(LOCK) | $(STAMP)
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[dev,bigquery]"
 	@touch $@
 
 $(BQEMU_STAMP):

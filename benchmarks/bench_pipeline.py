@@ -90,9 +90,11 @@ def prepare_data(data_dir: Path, out: Path) -> dict[str, Any]:
         columns = {r[0] for r in duckdb.sql(f"describe select * from '{src[name]}'").fetchall()}
         commence = "h.commence_time" if "commence_time" in columns else "cast(null as timestamptz)"
         snapshot = "h.snapshot_utc" if "snapshot_utc" in columns else "cast(null as timestamptz)"
-        parts.append(f"select h.game_date, {commence} as commence_time, h.home_team, h.away_team, h.player_name, "
-                     f"h.market, h.bookmaker, h.line, h.over_price, h.under_price, {snapshot} as snapshot_utc "
-                     f"from '{src[name]}' as h")
+        parts.append(
+            f"select h.game_date, {commence} as commence_time, h.home_team, h.away_team, h.player_name, "
+            f"h.market, h.bookmaker, h.line, h.over_price, h.under_price, {snapshot} as snapshot_utc "
+            f"from '{src[name]}' as h"
+        )
     target = _sql_path(out / PROPS)
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
@@ -101,7 +103,7 @@ def prepare_data(data_dir: Path, out: Path) -> dict[str, Any]:
         return {"added_lines": {}}
     con.execute(f"""
         create temp table added as
-        with history as ({' union all '.join(parts)}),
+        with history as ({" union all ".join(parts)}),
         uncovered as (
             select * from history
             where game_date not in (select distinct game_date from '{src[PROPS]}')
@@ -127,8 +129,9 @@ def prepare_data(data_dir: Path, out: Path) -> dict[str, Any]:
             'bench: history file' as source
         from oriented as o left join tipoff as t using (game_date, home_team, away_team)
     """)
-    con.execute(f"copy (select * from '{src[PROPS]}' union all by name select * from added) to '{target}' "
-                "(format parquet)")
+    con.execute(
+        f"copy (select * from '{src[PROPS]}' union all by name select * from added) to '{target}' (format parquet)"
+    )
     added = dict(con.execute("select market, count(*) from added group by 1 order by 1").fetchall())
     return {"added_lines": added, "from": history}
 
@@ -145,8 +148,9 @@ def shift_seasons(prepared: Path, season: str, copies: int, out: Path) -> list[s
     con.execute("set TimeZone = 'UTC'")
     shifts = " union all ".join(f"select {k} as k, '{labels[copies - k]}' as label" for k in range(copies + 1))
 
-    start, end = con.execute(f"select min(game_date), max(game_date) from '{src[BOX]}' where season = ?",
-                             [season]).fetchone()
+    start, end = con.execute(
+        f"select min(game_date), max(game_date) from '{src[BOX]}' where season = ?", [season]
+    ).fetchone()
 
     def shifted(name: str, columns: str) -> str:  # the regular season (the dates with box scores), shifted
         return f"""
@@ -155,25 +159,30 @@ def shift_seasons(prepared: Path, season: str, copies: int, out: Path) -> list[s
         """
 
     day = f"r.game_date - {SHIFT_DAYS} * s.k"
-    game_id = ("case when r.game_id is null then null else lpad(cast(cast(r.game_id as bigint) - 100000 * s.k "
-               "as varchar), 10, '0') end")
+    game_id = (
+        "case when r.game_id is null then null else lpad(cast(cast(r.game_id as bigint) - 100000 * s.k "
+        "as varchar), 10, '0') end"
+    )
     con.execute(f"""copy (
-        {shifted(BOX, f'{day} as game_date, s.label as season, {game_id} as game_id')}
+        {shifted(BOX, f"{day} as game_date, s.label as season, {game_id} as game_id")}
     ) to '{_sql_path(out / BOX)}' (format parquet)""")
     con.execute(f"""copy (
-        select * from '{src[GAMES]}' where season not in ({', '.join(f"'{x}'" for x in labels)})
+        select * from '{src[GAMES]}' where season not in ({", ".join(f"'{x}'" for x in labels)})
         union all by name
-        {shifted(GAMES, f'{day} as game_date, s.label as season, {game_id} as game_id')}
+        {shifted(GAMES, f"{day} as game_date, s.label as season, {game_id} as game_id")}
     ) to '{_sql_path(out / GAMES)}' (format parquet)""")
     offset = f"interval {SHIFT_DAYS} day * s.k"
-    con.execute(f"""copy (
+    con.execute(
+        f"""copy (
         select r.* replace (r.game_date - {SHIFT_DAYS} * s.k as game_date,
                             r.commence_time - {offset} as commence_time,
                             r.snapshot_utc - {offset} as snapshot_utc,
                             r.event_id || case when s.k = 0 then '' else '-' || s.k end as event_id)
         from '{src[PROPS]}' as r cross join ({shifts}) as s
         where r.game_date between ? and ?
-    ) to '{_sql_path(out / PROPS)}' (format parquet)""", [start, end])
+    ) to '{_sql_path(out / PROPS)}' (format parquet)""",
+        [start, end],
+    )
     return labels
 
 
@@ -254,15 +263,22 @@ def run_child(label: str, mode: str, args: Any, work: Path, command: str) -> Mea
     """Run one pipeline run in its own process, sampling its process tree's RSS and the load average."""
     peak_file = work / f".peak-{label}.json"
     peak_file.unlink(missing_ok=True)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-           "NBA_PROPS_BENCH_PEAK": str(peak_file), "DBT_TARGET_PATH": str(work / "dbt_target"),
-           "DBT_LOG_PATH": str(work / "dbt_logs"), "DO_NOT_TRACK": "1", "RUNTIME__DLT_TELEMETRY": "false"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        "NBA_PROPS_BENCH_PEAK": str(peak_file),
+        "DBT_TARGET_PATH": str(work / "dbt_target"),
+        "DBT_LOG_PATH": str(work / "dbt_logs"),
+        "DO_NOT_TRACK": "1",
+        "RUNTIME__DLT_TELEMETRY": "false",
+    }
     print(f"[bench] {label}: {command}", file=sys.stderr, flush=True)
     load_before = [round(x, 2) for x in os.getloadavg()]
     log = (work / f"{label}.log").open("w")
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, mode, json.dumps(args)], cwd=REPO, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, mode, json.dumps(args)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     samples = {"rss": 0, "procs": 0, "load": []}
 
     def sample() -> None:
@@ -281,19 +297,34 @@ def run_child(label: str, mode: str, args: Any, work: Path, command: str) -> Mea
     peak = json.loads(peak_file.read_text())["vmhwm_kb"] / 1024 if peak_file.is_file() else None
     tail = (work / f"{label}.log").read_text(errors="replace")[-3000:]
     load_after = [round(x, 2) for x in os.getloadavg()]
-    measured = Measured(label, command, round(wall, 2), returncode, peak and round(peak, 1),
-                        round(samples["rss"] / 1024, 1), samples["procs"], load_before, load_after,
-                        round(sum(samples["load"]) / max(len(samples["load"]), 1), 2), tail)
-    print(f"[bench] {label}: {wall:.1f} s, rc {returncode}, peak RSS {measured.peak_rss_mb} MB", file=sys.stderr,
-          flush=True)
+    measured = Measured(
+        label,
+        command,
+        round(wall, 2),
+        returncode,
+        peak and round(peak, 1),
+        round(samples["rss"] / 1024, 1),
+        samples["procs"],
+        load_before,
+        load_after,
+        round(sum(samples["load"]) / max(len(samples["load"]), 1), 2),
+        tail,
+    )
+    print(
+        f"[bench] {label}: {wall:.1f} s, rc {returncode}, peak RSS {measured.peak_rss_mb} MB",
+        file=sys.stderr,
+        flush=True,
+    )
     return measured
 
 
 # -- what the runner recorded ------------------------------------------------------------------------------------
 def latest_run_id(settings: Settings) -> str:
     with connect(settings, read_only=True) as con:
-        return con.execute(f"select run_id from {settings.schema('nba_monitoring')}.pipeline_run_history "
-                           "order by started_at desc limit 1").fetchone()[0]
+        return con.execute(
+            f"select run_id from {settings.schema('nba_monitoring')}.pipeline_run_history "
+            "order by started_at desc limit 1"
+        ).fetchone()[0]
 
 
 def run_breakdown(settings: Settings, run_id: str) -> dict[str, Any]:
@@ -303,22 +334,33 @@ def run_breakdown(settings: Settings, run_id: str) -> dict[str, Any]:
     with connect(settings, read_only=True) as con:
         phases = con.execute(
             f"select phase, phase_name, any_value(status), any_value(duration_seconds), any_value(details) "
-            f"from {monitoring}.pipeline_run_history where run_id = ? group by 1, 2 order by 1", [run_id]
+            f"from {monitoring}.pipeline_run_history where run_id = ? group by 1, 2 order by 1",
+            [run_id],
         ).fetchall()
-        nodes = dict(con.execute(
-            f"select phase, sum(execution_seconds) from {monitoring}.dbt_node_results where run_id = ? group by 1",
-            [run_id]).fetchall())
-        counts = dict(con.execute(
-            f"select phase, count(*) from {monitoring}.dbt_node_results where run_id = ? group by 1",
-            [run_id]).fetchall())
+        nodes = dict(
+            con.execute(
+                f"select phase, sum(execution_seconds) from {monitoring}.dbt_node_results where run_id = ? group by 1",
+                [run_id],
+            ).fetchall()
+        )
+        counts = dict(
+            con.execute(
+                f"select phase, count(*) from {monitoring}.dbt_node_results where run_id = ? group by 1", [run_id]
+            ).fetchall()
+        )
     out: dict[str, Any] = {}
     for phase, name, status, seconds, details in phases:
         info = json.loads(details or "{}")
         python = float(info.get("python_seconds") or 0.0)
         node = float(nodes.get(phase, 0.0))
-        out[f"{phase}_{name}"] = {"status": status, "seconds": round(seconds, 2), "dbt_node_seconds": round(node, 2),
-                                  "dbt_nodes": counts.get(phase, 0), "python_seconds": round(python, 2),
-                                  "other_seconds": round(seconds - node - python, 2)}
+        out[f"{phase}_{name}"] = {
+            "status": status,
+            "seconds": round(seconds, 2),
+            "dbt_node_seconds": round(node, 2),
+            "dbt_nodes": counts.get(phase, 0),
+            "python_seconds": round(python, 2),
+            "other_seconds": round(seconds - node - python, 2),
+        }
         if info.get("step_seconds"):  # phase 1: dlt's extract / normalize / load
             out[f"{phase}_{name}"]["dlt_step_seconds"] = info["step_seconds"]
     out["0_monitoring"] = {"dbt_node_seconds": round(float(nodes.get(0, 0.0)), 2), "dbt_nodes": counts.get(0, 0)}
@@ -343,15 +385,16 @@ def predictions_checksum(settings: Settings) -> dict[str, Any]:
     out = {}
     with connect(settings, read_only=True) as con:
         for table, columns in tables.items():
-            rows, total = con.execute(f"select count(*), coalesce(sum(hash({columns})), 0)::varchar "
-                                      f"from {predictions}.{table}").fetchone()
+            rows, total = con.execute(
+                f"select count(*), coalesce(sum(hash({columns})), 0)::varchar from {predictions}.{table}"
+            ).fetchone()
             out[table] = {"rows": rows, "hash_sum": total}
     return out
 
 
 def forget_models(settings: Settings, day: date) -> int:
     """Remove the xgboost models ``day`` uses (registry rows and artifacts): the next run of it retrains."""
-    from ml import xgb
+    from ml import store, xgb
     from ml.markets import MARKETS
     from ml.systems import build_systems
 
@@ -365,7 +408,7 @@ def forget_models(settings: Settings, day: date) -> int:
             removed += 1
         with connect(settings) as con:
             con.execute(
-                f"delete from {settings.schema('nba_predictions')}.{xgb.REGISTRY_TABLE} "
+                f"delete from {settings.schema('nba_predictions')}.{store.REGISTRY_TABLE} "
                 "where system = ? and model_version = ? and market = ? and trained_through = ?",
                 [system.name, system.model_version, market.key, through],
             )
@@ -374,8 +417,18 @@ def forget_models(settings: Settings, day: date) -> int:
 
 # -- scenarios ---------------------------------------------------------------------------------------------------
 def _cli_args(settings: Settings, *extra: str) -> list[str]:
-    return ["run", *extra, "--target", settings.target, "--landing-dir", str(settings.landing_dir),
-            "--warehouse-dir", str(settings.warehouse_dir), "--exports-dir", str(settings.exports_dir)]
+    return [
+        "run",
+        *extra,
+        "--target",
+        settings.target,
+        "--landing-dir",
+        str(settings.landing_dir),
+        "--warehouse-dir",
+        str(settings.warehouse_dir),
+        "--exports-dir",
+        str(settings.exports_dir),
+    ]
 
 
 def _convert(data: Path, settings: Settings, seasons: list[str], end: date | None) -> tuple[list[date], float]:
@@ -389,12 +442,18 @@ def season_runs(data: Path, season: str, work: Path) -> dict[str, Any]:
     """The full season (one range run), then the nightly run of its last date, warm and retraining."""
     settings = eval_settings(work / "season")
     with duckdb.connect() as con:
-        last_box = con.execute(f"select max(game_date) from '{_sql_path(data / BOX)}' where season = ?",
-                               [season]).fetchone()[0]
+        last_box = con.execute(
+            f"select max(game_date) from '{_sql_path(data / BOX)}' where season = ?", [season]
+        ).fetchone()[0]
     dates, convert_seconds = _convert(data, settings, [season], last_box)
     first, last = dates[0], dates[-1]
-    full = run_child("full", "cli", _cli_args(settings, "--start", first.isoformat(), "--end", last.isoformat()),
-                     work, f"nba-props run --start {first} --end {last}")
+    full = run_child(
+        "full",
+        "cli",
+        _cli_args(settings, "--start", first.isoformat(), "--end", last.isoformat()),
+        work,
+        f"nba-props run --start {first} --end {last}",
+    )
     if full.returncode:
         raise SystemExit(f"full season run failed:\n{full.stderr_tail}")
     full_run = latest_run_id(settings)
@@ -403,37 +462,60 @@ def season_runs(data: Path, season: str, work: Path) -> dict[str, Any]:
     with connect(settings, read_only=True) as con:
         predicted = con.execute(
             f"select market, count(*), count(distinct game_date) from {settings.schema('nba_predictions')}"
-            ".player_prop_predictions group by 1 order by 1").fetchall()
+            ".player_prop_predictions group by 1 order by 1"
+        ).fetchall()
     # phase 5 once more over the season with every model saved: what phase 5 costs without xgboost training
-    again = run_child("phase5_again", "runner", {
-        "target": settings.target, "landing_dir": str(settings.landing_dir),
-        "warehouse_dir": str(settings.warehouse_dir), "exports_dir": str(settings.exports_dir),
-        "dates": [d.isoformat() for d in _days(first, last)], "phases": [5]},
-        work, f"PipelineRunner.run(<{first}..{last}>, phases=[5]) with the saved models")
+    again = run_child(
+        "phase5_again",
+        "runner",
+        {
+            "target": settings.target,
+            "landing_dir": str(settings.landing_dir),
+            "warehouse_dir": str(settings.warehouse_dir),
+            "exports_dir": str(settings.exports_dir),
+            "dates": [d.isoformat() for d in _days(first, last)],
+            "phases": [5],
+        },
+        work,
+        f"PipelineRunner.run(<{first}..{last}>, phases=[5]) with the saved models",
+    )
     if again.returncode:
         raise SystemExit(f"phase 5 again failed:\n{again.stderr_tail}")
     again_breakdown = run_breakdown(settings, latest_run_id(settings))
     runs = {}
     for label in ("daily", "daily_retrain"):
         removed = forget_models(settings, last) if label == "daily_retrain" else 0
-        measured = run_child(label, "cli", _cli_args(settings, "--date", last.isoformat()), work,
-                             f"nba-props run --date {last}" + (f" ({removed} xgboost models removed first)"
-                                                               if removed else ""))
+        measured = run_child(
+            label,
+            "cli",
+            _cli_args(settings, "--date", last.isoformat()),
+            work,
+            f"nba-props run --date {last}" + (f" ({removed} xgboost models removed first)" if removed else ""),
+        )
         if measured.returncode:
             raise SystemExit(f"{label} run failed:\n{measured.stderr_tail}")
         run_id = latest_run_id(settings)
         runs[label] = (measured, run_breakdown(settings, run_id), run_id)
     return {
-        "season": season, "first_date": first.isoformat(), "last_date": last.isoformat(),
-        "game_dates": len(dates), "calendar_days": (last - first).days + 1,
+        "season": season,
+        "first_date": first.isoformat(),
+        "last_date": last.isoformat(),
+        "game_dates": len(dates),
+        "calendar_days": (last - first).days + 1,
         "convert_seconds": round(convert_seconds, 2),
         "predictions_by_market": {m: {"rows": n, "dates": d} for m, n, d in predicted},
-        "full": {**full.as_dict(), "run_id": full_run, "phases": full_breakdown,
-                 "accounted_seconds": round(accounted_seconds(full_breakdown), 2), "checksums": checksum},
-        "phase5_again": {**again.as_dict(), "phases": again_breakdown,
-                         "checksums": predictions_checksum(settings)},
-        **{label: {**m.as_dict(), "run_id": run_id, "phases": b, "accounted_seconds": round(accounted_seconds(b), 2)}
-           for label, (m, b, run_id) in runs.items()},
+        "full": {
+            **full.as_dict(),
+            "run_id": full_run,
+            "phases": full_breakdown,
+            "accounted_seconds": round(accounted_seconds(full_breakdown), 2),
+            "checksums": checksum,
+        },
+        "phase5_again": {**again.as_dict(), "phases": again_breakdown, "checksums": predictions_checksum(settings)},
+        **{
+            label: {**m.as_dict(), "run_id": run_id, "phases": b, "accounted_seconds": round(accounted_seconds(b), 2)}
+            for label, (m, b, run_id) in runs.items()
+        },
         "checksums_after_daily": predictions_checksum(settings),
     }
 
@@ -446,16 +528,28 @@ def scaling_runs(prepared: Path, season: str, work: Path) -> dict[str, Any]:
     for n in (1, 3):
         settings = eval_settings(work / f"scaling_{n}")
         dates, _ = _convert(data, settings, labels[-n:], None)
-        args = {"target": settings.target, "landing_dir": str(settings.landing_dir),
-                "warehouse_dir": str(settings.warehouse_dir), "exports_dir": str(settings.exports_dir),
-                "dates": [d.isoformat() for d in dates], "phases": [1, 2, 3, 4]}
-        measured = run_child(f"scaling_{n}", "runner", args, work,
-                             f"PipelineRunner.run(<{len(dates)} game dates of {', '.join(labels[-n:])}>, "
-                             "phases 1-4)")
+        args = {
+            "target": settings.target,
+            "landing_dir": str(settings.landing_dir),
+            "warehouse_dir": str(settings.warehouse_dir),
+            "exports_dir": str(settings.exports_dir),
+            "dates": [d.isoformat() for d in dates],
+            "phases": [1, 2, 3, 4],
+        }
+        measured = run_child(
+            f"scaling_{n}",
+            "runner",
+            args,
+            work,
+            f"PipelineRunner.run(<{len(dates)} game dates of {', '.join(labels[-n:])}>, phases 1-4)",
+        )
         if measured.returncode:
             raise SystemExit(f"scaling run ({n} seasons) failed:\n{measured.stderr_tail}")
-        out[f"{n}_season"] = {**measured.as_dict(), "game_dates": len(dates),
-                              "phases_detail": run_breakdown(settings, latest_run_id(settings))}
+        out[f"{n}_season"] = {
+            **measured.as_dict(),
+            "game_dates": len(dates),
+            "phases_detail": run_breakdown(settings, latest_run_id(settings)),
+        }
     out["ratio"] = round(out["3_season"]["wall_seconds"] / out["1_season"]["wall_seconds"], 3)
     return out
 
@@ -480,10 +574,14 @@ def machine() -> dict[str, Any]:
         except PackageNotFoundError:
             versions[package] = None
     return {
-        "cpus": os.cpu_count(), "cpu_model": first_line("/proc/cpuinfo", "model name"),
-        "memory_total": first_line("/proc/meminfo", "MemTotal"), "platform": platform.platform(),
-        "python": platform.python_version(), "packages": versions,
-        "git_commit": git("rev-parse", "HEAD"), "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "cpus": os.cpu_count(),
+        "cpu_model": first_line("/proc/cpuinfo", "model name"),
+        "memory_total": first_line("/proc/meminfo", "MemTotal"),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "packages": versions,
+        "git_commit": git("rev-parse", "HEAD"),
+        "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
@@ -516,8 +614,14 @@ def summarize(season: dict[str, Any], scaling: dict[str, Any] | None) -> dict[st
         "scaling_3_season_seconds": scaling["3_season"]["wall_seconds"] if scaling else None,
         "scaling_3_over_1": scaling["ratio"] if scaling else None,
     }
-    return {name: {"value": value, "goal": f"{GOALS[name][1]} {GOALS[name][0]:g}" if name in GOALS else None,
-                   "met": _met(name, value)} for name, value in metrics.items()}
+    return {
+        name: {
+            "value": value,
+            "goal": f"{GOALS[name][1]} {GOALS[name][0]:g}" if name in GOALS else None,
+            "met": _met(name, value),
+        }
+        for name, value in metrics.items()
+    }
 
 
 def _fmt(value: Any) -> str:
@@ -539,9 +643,12 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
         f"{', '.join(map(str, info['load_average_at_start']))} (shared machine: timings are noisy).",
         "",
         "Lines: `props_points_lines.parquet` has none before 2025-10-21; added from the history files for the "
-        "dates it does not cover: " + (", ".join(f"{m} {n:,}" for m, n in
-                                                result["lines_added_from_history_files"]["added_lines"].items())
-                                       or "none") + " quotes.",
+        "dates it does not cover: "
+        + (
+            ", ".join(f"{m} {n:,}" for m, n in result["lines_added_from_history_files"]["added_lines"].items())
+            or "none"
+        )
+        + " quotes.",
         "",
         "| metric | value | goal | met? |",
         "|---|---|---|---|",
@@ -549,14 +656,21 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
     for name, m in result["metrics"].items():
         met = "-" if m["met"] is None else ("yes" if m["met"] else "**no**")
         lines.append(f"| {name} | {_fmt(m['value'])} | {m['goal'] or '-'} | {met} |")
-    lines += ["", f"Full season, `{full['command']}` (run {full['run_id']}), per phase in seconds (dbt nodes: the "
-              "sum of their execution times and how many; dbt runs 2 threads, so the sum can exceed the phase's "
-              "wall and `other` = wall - nodes - Python step is then negative):", "",
-              "| phase | status | wall | dbt nodes (sum) | Python step | other |", "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        f"Full season, `{full['command']}` (run {full['run_id']}), per phase in seconds (dbt nodes: the "
+        "sum of their execution times and how many; dbt runs 2 threads, so the sum can exceed the phase's "
+        "wall and `other` = wall - nodes - Python step is then negative):",
+        "",
+        "| phase | status | wall | dbt nodes (sum) | Python step | other |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, p in full["phases"].items():
         if "seconds" in p:
-            lines.append(f"| {name} | {p['status']} | {_fmt(p['seconds'])} | {_fmt(p['dbt_node_seconds'])} "
-                         f"({p['dbt_nodes']}) | {_fmt(p['python_seconds'])} | {_fmt(p['other_seconds'])} |")
+            lines.append(
+                f"| {name} | {p['status']} | {_fmt(p['seconds'])} | {_fmt(p['dbt_node_seconds'])} "
+                f"({p['dbt_nodes']}) | {_fmt(p['python_seconds'])} | {_fmt(p['other_seconds'])} |"
+            )
     phases_total = sum(p.get("seconds", 0.0) for p in full["phases"].values())
     again = season["phase5_again"]
     same = again["checksums"]["player_prop_predictions"] == full["checksums"]["player_prop_predictions"]
@@ -570,23 +684,30 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
         f"Mean 1-min load average during the run: {full['load_1min_mean']}."
         + (f" Phase 1's dlt steps: {', '.join(f'{k} {_fmt(v)} s' for k, v in steps.items())}." if steps else ""),
         "",
-        "Predictions per market: " + ", ".join(f"{m} {v['rows']:,} rows on {v['dates']} dates"
-                                               for m, v in season["predictions_by_market"].items()) + ".",
+        "Predictions per market: "
+        + ", ".join(f"{m} {v['rows']:,} rows on {v['dates']} dates" for m, v in season["predictions_by_market"].items())
+        + ".",
         "",
         f"Phase 5 again over the season with every model saved (no xgboost training): "
         f"{_fmt(again['phases']['5_predictions']['seconds'])} s; predictions identical to the full run's (exact "
         f"checksum): {'yes' if same else '**no**'}.",
         "",
-        "Nightly run (`" + season["daily"]["command"] + "`): " + ", ".join(
-            f"{k} {_fmt(v['seconds'])} s" for k, v in season["daily"]["phases"].items() if "seconds" in v) + ".",
+        "Nightly run (`"
+        + season["daily"]["command"]
+        + "`): "
+        + ", ".join(f"{k} {_fmt(v['seconds'])} s" for k, v in season["daily"]["phases"].items() if "seconds" in v)
+        + ".",
         "",
     ]
     if result.get("scaling"):
         s = result["scaling"]
-        lines += [f"Scaling: phases 1-4 over the game dates of {s['seasons'][-1]} "
-                  f"({s['1_season']['game_dates']} dates) {_fmt(s['1_season']['wall_seconds'])} s, and of "
-                  f"{', '.join(s['seasons'])} ({s['3_season']['game_dates']} dates; the two earlier seasons are "
-                  f"the real one shifted back 52 and 104 weeks) {_fmt(s['3_season']['wall_seconds'])} s.", ""]
+        lines += [
+            f"Scaling: phases 1-4 over the game dates of {s['seasons'][-1]} "
+            f"({s['1_season']['game_dates']} dates) {_fmt(s['1_season']['wall_seconds'])} s, and of "
+            f"{', '.join(s['seasons'])} ({s['3_season']['game_dates']} dates; the two earlier seasons are "
+            f"the real one shifted back 52 and 104 weeks) {_fmt(s['3_season']['wall_seconds'])} s.",
+            "",
+        ]
     lines += ["Every figure, with the commands, load averages and checksums of the predictions: `latest.json`.", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
 
@@ -618,8 +739,12 @@ def main() -> None:
     season = season_runs(prepared, args.season, work)
     scaling = None if args.no_scaling else scaling_runs(prepared, args.season, work)
     result = {
-        "machine": info, "data_dir": str(args.data_dir), "lines_added_from_history_files": lines,
-        "metrics": summarize(season, scaling), "season": season, "scaling": scaling,
+        "machine": info,
+        "data_dir": str(args.data_dir),
+        "lines_added_from_history_files": lines,
+        "metrics": summarize(season, scaling),
+        "season": season,
+        "scaling": scaling,
         "bench_seconds": round(time.perf_counter() - started, 1),
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
     }

@@ -79,7 +79,4 @@ def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         "and table_schema not like '%\\_dlt\\_staging' escape '\\' "
         "order by 1, 2"
     ).fetchall()
-    return {
-        f"{s}.{t}": con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0]
-        for s, t in tables
-    }
+    return {f"{s}.{t}": con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0] for s, t in tables}

@@ -42,8 +42,23 @@ from ml.markets import MARKETS, POINTS
 BOOTSTRAP_SAMPLES = 1000
 BINS = 10
 GRADED_COLUMNS = (
-    "game_date", "player_id", "market", "bookmaker", "system", "model_version", "line", "over_price", "under_price",
-    "predicted_value", "prob_over", "recommendation", "edge", "actual_value", "outcome", "is_hit", "profit_at_110",
+    "game_date",
+    "player_id",
+    "market",
+    "bookmaker",
+    "system",
+    "model_version",
+    "line",
+    "over_price",
+    "under_price",
+    "predicted_value",
+    "prob_over",
+    "recommendation",
+    "edge",
+    "actual_value",
+    "outcome",
+    "is_hit",
+    "profit_at_110",
     "profit_at_price",
 )
 
@@ -80,8 +95,13 @@ WORK_ENTRIES = ("landing", "warehouse", "exports", "reports")  # eval_settings' 
 
 def eval_settings(work: Path) -> Settings:
     """The `eval` target in a work directory: its own landing area, warehouse and exports (evaluate, make bench)."""
-    return Settings(target="eval", landing_dir=work / "landing", warehouse_dir=work / "warehouse",
-                    exports_dir=work / "exports", reports_dir=work / "reports")
+    return Settings(
+        target="eval",
+        landing_dir=work / "landing",
+        warehouse_dir=work / "warehouse",
+        exports_dir=work / "exports",
+        reports_dir=work / "reports",
+    )
 
 
 def replay(cfg: EvalConfig, console=None) -> tuple[Settings, dict[str, Any]]:
@@ -95,8 +115,10 @@ def replay(cfg: EvalConfig, console=None) -> tuple[Settings, dict[str, Any]]:
     check_data_dir(cfg.data_dir)  # before anything is cleared
     out = cfg.out.resolve()
     if out == work or work in out.parents:
-        raise UsageError(f"--out {cfg.out} is inside --work-dir {cfg.work_dir}, which is rebuilt each time: "
-                         "write the result elsewhere")
+        raise UsageError(
+            f"--out {cfg.out} is inside --work-dir {cfg.work_dir}, which is rebuilt each time: "
+            "write the result elsewhere"
+        )
     settings = eval_settings(work)
     # a fresh work folder each time (the result depends on DIR only), clearing only what evaluate wrote there
     # before; a folder holding anything else (the project, a warehouse, other files) is refused untouched
@@ -148,10 +170,10 @@ def graded_rows(settings: Settings, start: date, end: date) -> pd.DataFrame:
         rows = con.execute(
             f"""
             select {graded}, c.line_consensus
-            from {settings.schema('nba_predictions')}.prediction_accuracy as a
-            left join {settings.schema('nba_precompute')}.ml_feature_store as f
+            from {settings.schema("nba_predictions")}.prediction_accuracy as a
+            left join {settings.schema("nba_precompute")}.ml_feature_store as f
                 on f.player_id = a.player_id and f.game_date = a.game_date
-            left join {settings.schema('nba_analytics')}.player_prop_consensus as c
+            left join {settings.schema("nba_analytics")}.player_prop_consensus as c
                 on c.game_date = a.game_date and c.market = a.market and c.player_name_key = f.player_name_key
                 and (a.team_abbr is null or a.team_abbr in (c.home_team_abbr, c.away_team_abbr))
             where a.game_date between ? and ? and a.actual_value is not null
@@ -180,8 +202,12 @@ def reliability(prob: np.ndarray, outcome: np.ndarray, bins: int = BINS) -> list
     prob, outcome = np.asarray(prob, float), np.asarray(outcome, float)
     which = np.minimum((prob * bins).astype(int), bins - 1)
     return [
-        {"bin": int(b), "n": int((which == b).sum()), "mean_prob": float(prob[which == b].mean()),
-         "observed": float(outcome[which == b].mean())}
+        {
+            "bin": int(b),
+            "n": int((which == b).sum()),
+            "mean_prob": float(prob[which == b].mean()),
+            "observed": float(outcome[which == b].mean()),
+        }
         for b in np.unique(which)
     ]
 
@@ -210,15 +236,17 @@ def _ratio_interval(errors: np.ndarray, line_errors: np.ndarray, rng: np.random.
 def picks_of(rows: pd.DataFrame) -> pd.DataFrame:
     """One bet per system and player-game: the recommended quote with the largest edge (ties: book name)."""
     picked = rows[rows["recommendation"] != "PASS"]
-    picked = picked.sort_values(["system", "game_date", "player_id", "edge", "bookmaker"],
-                                ascending=[True, True, True, False, True])
+    picked = picked.sort_values(
+        ["system", "game_date", "player_id", "edge", "bookmaker"], ascending=[True, True, True, False, True]
+    )
     picked = picked.drop_duplicates(["system", "game_date", "player_id"]).copy()
     picked["p_side"] = np.where(picked["recommendation"] == "OVER", picked["prob_over"], 1.0 - picked["prob_over"])
     return picked
 
 
-def score_market(rows: pd.DataFrame, rng: np.random.Generator, with_intervals: bool = True,
-                 registered: list[str] | None = None) -> dict[str, Any]:
+def score_market(
+    rows: pd.DataFrame, rng: np.random.Generator, with_intervals: bool = True, registered: list[str] | None = None
+) -> dict[str, Any]:
     """Metrics of one market's graded rows (see the module docstring). A ``registered`` system without a
     single graded prediction is reported with n = 0 and a note, never dropped silently. The book line of a
     player-game is its ``line_consensus``; player-games without one are left out and counted
@@ -226,9 +254,11 @@ def score_market(rows: pd.DataFrame, rng: np.random.Generator, with_intervals: b
     no_consensus = rows["line_consensus"].isna()
     without = rows.loc[no_consensus, ["game_date", "player_id"]].drop_duplicates()
     rows = rows[~no_consensus]
-    games = rows.groupby(["game_date", "player_id", "system"]).agg(
-        predicted=("predicted_value", "first"), line=("line_consensus", "first"), actual=("actual_value", "first")
-    ).reset_index()
+    games = (
+        rows.groupby(["game_date", "player_id", "system"])
+        .agg(predicted=("predicted_value", "first"), line=("line_consensus", "first"), actual=("actual_value", "first"))
+        .reset_index()
+    )
     systems = sorted(games["system"].unique())
     complete = games.groupby(["game_date", "player_id"])["system"].transform("nunique") == len(systems)
     games = games[complete]
@@ -284,8 +314,15 @@ def score_market(rows: pd.DataFrame, rng: np.random.Generator, with_intervals: b
     for system in registered or []:
         if system not in result["systems"]:
             result["systems"][system] = {
-                "n": 0, "mae": None, "mae_over_line": None, "n_picks": 0, "hit_rate": None, "brier": None,
-                "ece": None, "roi_at_110": None, "roi_at_price": None,
+                "n": 0,
+                "mae": None,
+                "mae_over_line": None,
+                "n_picks": 0,
+                "hit_rate": None,
+                "brier": None,
+                "ece": None,
+                "roi_at_110": None,
+                "roi_at_price": None,
                 "calibration_all_lines": {"n": 0, "brier": None, "ece": None},
                 "note": "no graded predictions in the window (e.g. fewer than xgb_min_train_rows training rows "
                 "before it: load more history with --history-seasons)",
@@ -302,8 +339,11 @@ def score(settings: Settings, start: date, end: date, seed: int = 20251123) -> d
     from ml.systems import REGISTRY
 
     rng = np.random.default_rng(seed)
-    by_market = {m: score_market(rows[rows["market"] == m], rng, m == POINTS.key, list(REGISTRY))
-                 for m in MARKETS if (rows["market"] == m).any()}
+    by_market = {
+        m: score_market(rows[rows["market"] == m], rng, m == POINTS.key, list(REGISTRY))
+        for m in MARKETS
+        if (rows["market"] == m).any()
+    }
     if POINTS.key not in by_market:
         raise EvaluationError(f"no graded points predictions between {start} and {end}")
     points = by_market[POINTS.key]
@@ -367,8 +407,11 @@ def write_report(result: dict[str, Any], path: Path, png: Path) -> None:
         f"{window['history_start']}; predictions walk-forward from {window['first_predicted_date']}; scored: "
         f"{window['game_dates_scored']} game dates, {result['n_player_games']} points player-games that every "
         "system predicted and that were played"
-        + (f" ({result['n_player_games_without_consensus']} more without a consensus line left out)."
-           if result.get("n_player_games_without_consensus") else "."),
+        + (
+            f" ({result['n_player_games_without_consensus']} more without a consensus line left out)."
+            if result.get("n_player_games_without_consensus")
+            else "."
+        ),
         "",
         f"Book line (consensus median) MAE: **{_fmt(line)}**{_ci(result.get('book_line_mae_ci95'))}. "
         "Goals: MAE <= 0.98 x line, ECE <= 0.03, picks >= 55% with positive ROI at the offered prices.",
@@ -388,11 +431,17 @@ def write_report(result: dict[str, Any], path: Path, png: Path) -> None:
         )
     missing = [name for name, s in result["systems"].items() if s["n"] == 0]
     if missing:
-        lines += ["", f"**No predictions in the window from: {', '.join(missing)}** "
-                  f"({result['systems'][missing[0]]['note']})."]
-    lines += ["", "Other markets (same protocol, no intervals):", "",
-              "| market | player-games | line MAE | system | MAE / line | picks | hit rate | ROI at price | "
-              "ECE all lines |", "|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"**No predictions in the window from: {', '.join(missing)}** ({result['systems'][missing[0]]['note']}).",
+        ]
+    lines += [
+        "",
+        "Other markets (same protocol, no intervals):",
+        "",
+        "| market | player-games | line MAE | system | MAE / line | picks | hit rate | ROI at price | ECE all lines |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for market, m in result["markets"].items():
         if market == POINTS.key:
             continue
@@ -414,8 +463,11 @@ def evaluate(cfg: EvalConfig, console=None) -> dict[str, Any]:
     result = {
         "window": {"start": cfg.start.isoformat(), "end": cfg.end.isoformat(), "data_dir": str(cfg.data_dir), **info},
         **scored,
-        "config": {k: params[k] for k in ("min_edge", "min_calibration_residuals", "xgb_retrain_days",
-                                          "xgb_min_train_rows") if k in params},
+        "config": {
+            k: params[k]
+            for k in ("min_edge", "min_calibration_residuals", "xgb_retrain_days", "xgb_min_train_rows")
+            if k in params
+        },
     }
     out = cfg.out
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -66,13 +66,17 @@ def _names(value: Any, origin: str) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise UsageError(f"{origin}: must be a list of source names (e.g. [bref, nbacom.injury_report]), "
-                         f"not {value!r}")
+        raise UsageError(f"{origin}: must be a list of source names (e.g. [bref, nbacom.injury_report]), not {value!r}")
     return [v.strip() for v in value if v.strip()]
 
 
-def disabled_tables(known: Mapping[str, Sequence[str]], var: Any = None, env: str = "",
-                    carried: Any = None, manifest_path: str = "_manifest.json") -> set[tuple[str, str]]:
+def disabled_tables(
+    known: Mapping[str, Sequence[str]],
+    var: Any = None,
+    env: str = "",
+    carried: Any = None,
+    manifest_path: str = "_manifest.json",
+) -> set[tuple[str, str]]:
     """The (source, table) pairs that are off: named by the var (a list) or the env value (comma-separated), or
     not among `carried` (the landing manifest's list; None: it carries every source)."""
     off = _resolve(_names(var, f"dbt_project.yml vars.{DISABLED_VAR}"), known, f"dbt_project.yml vars.{DISABLED_VAR}")
@@ -113,8 +117,12 @@ def _entry(r: Any) -> dict[str, Any] | None:
     entry = {"source": r.node.source_name, "table": r.node.name}
     if loaded.year == NEVER_YEAR:  # no rows at all
         return {**entry, "max_loaded_at": None, "age_hours": None, "status": NEVER_LOADED}
-    return {**entry, "max_loaded_at": str(loaded), "age_hours": round(float(r.age) / 3600, 1),  # age: seconds
-            "status": str(getattr(r, "status", ""))}
+    return {
+        **entry,
+        "max_loaded_at": str(loaded),
+        "age_hours": round(float(r.age) / 3600, 1),  # age: seconds
+        "status": str(getattr(r, "status", "")),
+    }
 
 
 def check_freshness(settings: Settings, dbt: Dbt, run_id: str, console: Console) -> list[dict[str, Any]]:
@@ -134,10 +142,18 @@ def check_freshness(settings: Settings, dbt: Dbt, run_id: str, console: Console)
         return []  # every checked source is off
     exclude = [f"source:{s}.{t}" for s, t in sorted(off)]
     try:
-        with deadline(settings.phase_timeout_seconds or None, "source freshness",
-                      settings.phase_timeout_grace_seconds) as watch:
-            res = dbt.invoke(["source", "freshness", "--output", str(settings.dbt_target_path / "sources.json"),
-                              *(["--exclude", *exclude] if exclude else [])])
+        with deadline(
+            settings.phase_timeout_seconds or None, "source freshness", settings.phase_timeout_grace_seconds
+        ) as watch:
+            res = dbt.invoke(
+                [
+                    "source",
+                    "freshness",
+                    "--output",
+                    str(settings.dbt_target_path / "sources.json"),
+                    *(["--exclude", *exclude] if exclude else []),
+                ]
+            )
         if watch.expired:
             raise PhaseTimeout(watch.message)
     except (Exception, PhaseTimeout) as exc:

@@ -102,18 +102,22 @@ def _why_none(settings: Settings, day: date) -> str:
         players = count("nba_precompute", "ml_feature_store")
         lines = count("nba_analytics", "player_prop_lines")
         predictions = count("nba_predictions", "player_prop_predictions", "and system = ?", (system,))
-        picks = count("nba_predictions", "player_prop_predictions",
-                      "and system = ? and recommendation in ('OVER', 'UNDER')", (system,))
+        picks = count(
+            "nba_predictions",
+            "player_prop_predictions",
+            "and system = ? and recommendation in ('OVER', 'UNDER')",
+            (system,),
+        )
     if not players:
-        return "no players on its slate (no games scheduled or landed for it); check the landing area and " \
-               + _run_hint(day)
+        return "no players on its slate (no games scheduled or landed for it); check the landing area and " + _run_hint(
+            day
+        )
     if not lines:
         return f"no pre-game lines for it (the odds feed had none); land the odds and {_run_hint(day)}"
     if not predictions:
         return f"no {system} predictions for it (phase 5); {_run_hint(day)}"
     if picks:
-        return f"its {picks} {system} picks are not published (phase 6 ran before phase 5 last did); " \
-               + _run_hint(day)
+        return f"its {picks} {system} picks are not published (phase 6 ran before phase 5 last did); " + _run_hint(day)
     return f"none of its {predictions} {system} predictions is a pick (every one is PASS)"
 
 
@@ -142,13 +146,27 @@ def _odds(price: int | None) -> str:
 def picks_table(rows: list[dict[str, Any]], day: date) -> Table:
     """The bets as a terminal table; every text that comes from data is escaped (names may hold brackets)."""
     system = rows[0]["system"] if rows else ""
-    table = Table(title=f"Best bets {day.isoformat()} ({escape(system)}, {len(rows)} bets)", title_justify="left",
-                  box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False)
+    table = Table(
+        title=f"Best bets {day.isoformat()} ({escape(system)}, {len(rows)} bets)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1, 0, 0),
+        pad_edge=False,
+    )
     # numbers, games and times never wrap; on a narrow terminal the other text columns fold (nothing is cut off)
-    for name, justify, no_wrap in (("#", "right", True), ("player", "left", False), ("game", "left", True),
-                                   ("tip-off", "right", True), ("market", "left", False), ("side", "left", True),
-                                   ("line", "right", True), ("book", "left", False), ("price", "right", True),
-                                   ("P(side)", "right", True), ("edge", "right", True)):
+    for name, justify, no_wrap in (
+        ("#", "right", True),
+        ("player", "left", False),
+        ("game", "left", True),
+        ("tip-off", "right", True),
+        ("market", "left", False),
+        ("side", "left", True),
+        ("line", "right", True),
+        ("book", "left", False),
+        ("price", "right", True),
+        ("P(side)", "right", True),
+        ("edge", "right", True),
+    ):
         table.add_column(name, justify=justify, no_wrap=no_wrap, overflow="fold")  # type: ignore[arg-type]
     for r in rows:
         side = r["side"].upper()

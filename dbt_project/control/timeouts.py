@@ -81,8 +81,7 @@ _INSTALLED = False
 def _handler(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
     # no lock here: the handler runs in the watched thread, which may be inside Deadline.close()
     for state in reversed(_ACTIVE):
-        if (state.expired and not state._done and not state.interrupted
-                and state._thread_id == threading.get_ident()):
+        if state.expired and not state._done and not state.interrupted and state._thread_id == threading.get_ident():
             state.interrupted = True
             raise PhaseTimeout(state.message)
 

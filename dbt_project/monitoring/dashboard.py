@@ -20,13 +20,26 @@ from core.errors import UserError
 from core.settings import Settings
 from core.warehouse import connect, table_exists
 
-STATUS_CODES = {Status.SUCCESS: 0, Status.DEGRADED: 1, Status.SKIPPED: 2, Status.RUNNING: 2, Status.INTERRUPTED: 3,
-                Status.FAILED: 3}
+STATUS_CODES = {
+    Status.SUCCESS: 0,
+    Status.DEGRADED: 1,
+    Status.SKIPPED: 2,
+    Status.RUNNING: 2,
+    Status.INTERRUPTED: 3,
+    Status.FAILED: 3,
+}
 STATUS_COLOURS = ["#2e9e5b", "#e0a800", "#9aa0a6", "#d93025"]
 PERFORMANCE_COLOURS = ["#1a73e8", "#e8710a", "#9334e6", "#12b5cb", "#c5221f", "#188038"]
 VIEWS = (
-    "pipeline_runs", "pipeline_phase_status", "gate_outcomes", "degraded_runs", "phase_latency",
-    "prediction_coverage", "ingest_rejections", "ingest_loads", "warehouse_bytes_billed",
+    "pipeline_runs",
+    "pipeline_phase_status",
+    "gate_outcomes",
+    "degraded_runs",
+    "phase_latency",
+    "prediction_coverage",
+    "ingest_rejections",
+    "ingest_loads",
+    "warehouse_bytes_billed",
 )
 # models of other layers the page shows, with their schema
 OTHER_VIEWS = {"system_daily_performance": "nba_predictions"}
@@ -47,8 +60,7 @@ def load_views(settings: Settings) -> dict[str, pd.DataFrame]:
         for view, logical in wanted.items():
             where = settings.schema(logical)
             frames[view] = (
-                con.execute(f"select * from {where}.{view}").df() if table_exists(con, where, view)
-                else pd.DataFrame()
+                con.execute(f"select * from {where}.{view}").df() if table_exists(con, where, view) else pd.DataFrame()
             )
     for frame in frames.values():
         for column in [c for c in frame.columns if c.endswith("_date")]:
@@ -75,13 +87,28 @@ def system_performance(daily: pd.DataFrame) -> pd.DataFrame:
     """Per game date and system, over its markets and model versions: graded predictions, MAE (weighted by
     predictions), picks, hits and hits per pick (a push is not a hit), and ROI per pick at the offered price."""
     if daily.empty:
-        return pd.DataFrame(columns=["game_date", "system", "n_predictions", "mae", "n_picks", "n_hits",
-                                     "hits_per_pick", "roi_at_price"])
-    d = daily.assign(error_sum=daily["mae"] * daily["n_predictions"],
-                     profit_sum=daily["roi_at_price"].fillna(0.0) * daily["n_picks"])
+        return pd.DataFrame(
+            columns=[
+                "game_date",
+                "system",
+                "n_predictions",
+                "mae",
+                "n_picks",
+                "n_hits",
+                "hits_per_pick",
+                "roi_at_price",
+            ]
+        )
+    d = daily.assign(
+        error_sum=daily["mae"] * daily["n_predictions"], profit_sum=daily["roi_at_price"].fillna(0.0) * daily["n_picks"]
+    )
     per = d.groupby(["game_date", "system"], as_index=False).agg(
-        n_predictions=("n_predictions", "sum"), error_sum=("error_sum", "sum"), n_picks=("n_picks", "sum"),
-        n_hits=("n_hits", "sum"), profit_sum=("profit_sum", "sum"))
+        n_predictions=("n_predictions", "sum"),
+        error_sum=("error_sum", "sum"),
+        n_picks=("n_picks", "sum"),
+        n_hits=("n_hits", "sum"),
+        profit_sum=("profit_sum", "sum"),
+    )
     counts = ["n_predictions", "n_picks", "n_hits"]
     per[counts] = per[counts].astype("int64")  # DuckDB's sum() arrives as a float (HUGEINT)
     picks = per["n_picks"].where(per["n_picks"] > 0)
@@ -100,28 +127,61 @@ def _figures(v: dict[str, pd.DataFrame]) -> dict[str, Any]:
     grid = status.pivot_table(index="label", columns="run_date", values="status", aggfunc="first")
     codes = grid.apply(lambda col: col.map(STATUS_CODES))
     scale = [[i / 3, colour] for i, colour in enumerate(STATUS_COLOURS)]
-    figs["phase_status"] = go.Figure(go.Heatmap(
-        z=codes.to_numpy(), x=[str(d) for d in grid.columns], y=list(grid.index), text=grid.to_numpy(),
-        hovertemplate="%{y} on %{x}: %{text}<extra></extra>", colorscale=scale, zmin=0, zmax=3, showscale=False,
-        xgap=1, ygap=1,
-    )).update_layout(title="Phase status per date (green success, yellow degraded, grey skipped, red failed)",
-                     height=320, margin={"l": 120, "r": 20, "t": 50, "b": 40})
+    figs["phase_status"] = go.Figure(
+        go.Heatmap(
+            z=codes.to_numpy(),
+            x=[str(d) for d in grid.columns],
+            y=list(grid.index),
+            text=grid.to_numpy(),
+            hovertemplate="%{y} on %{x}: %{text}<extra></extra>",
+            colorscale=scale,
+            zmin=0,
+            zmax=3,
+            showscale=False,
+            xgap=1,
+            ygap=1,
+        )
+    ).update_layout(
+        title="Phase status per date (green success, yellow degraded, grey skipped, red failed)",
+        height=320,
+        margin={"l": 120, "r": 20, "t": 50, "b": 40},
+    )
 
     coverage = v["prediction_coverage"]
     if not coverage.empty:
-        per_day = coverage.groupby("game_date").agg(
-            with_lines=("players_with_lines", "sum"), ruled_out=("players_ruled_out", "sum"),
-            predicted=("players_predicted", "sum"), games=("nba_game_id", "count"),
-        ).reset_index()
+        per_day = (
+            coverage.groupby("game_date")
+            .agg(
+                with_lines=("players_with_lines", "sum"),
+                ruled_out=("players_ruled_out", "sum"),
+                predicted=("players_predicted", "sum"),
+                games=("nba_game_id", "count"),
+            )
+            .reset_index()
+        )
         expected = (per_day["with_lines"] - per_day["ruled_out"]).where(lambda s: s > 0)
         per_day["coverage"] = per_day["predicted"] / expected
-        figs["coverage"] = go.Figure([
-            go.Bar(x=per_day["game_date"].astype(str), y=per_day["with_lines"] - per_day["ruled_out"],
-                   name="players with a line (not ruled out)", marker_color="#9aa0a6"),
-            go.Bar(x=per_day["game_date"].astype(str), y=per_day["predicted"], name="players predicted",
-                   marker_color="#1a73e8"),
-        ]).update_layout(title="Prediction coverage per date (per game in the table below)", barmode="overlay",
-                         height=320, margin={"t": 50, "b": 40})
+        figs["coverage"] = go.Figure(
+            [
+                go.Bar(
+                    x=per_day["game_date"].astype(str),
+                    y=per_day["with_lines"] - per_day["ruled_out"],
+                    name="players with a line (not ruled out)",
+                    marker_color="#9aa0a6",
+                ),
+                go.Bar(
+                    x=per_day["game_date"].astype(str),
+                    y=per_day["predicted"],
+                    name="players predicted",
+                    marker_color="#1a73e8",
+                ),
+            ]
+        ).update_layout(
+            title="Prediction coverage per date (per game in the table below)",
+            barmode="overlay",
+            height=320,
+            margin={"t": 50, "b": 40},
+        )
         low = coverage[coverage["coverage"].fillna(1.0) < 0.999].sort_values(["game_date", "coverage"])
         figs["coverage_table"] = low
     performance = system_performance(v["system_daily_performance"])
@@ -134,13 +194,25 @@ def _figures(v: dict[str, pd.DataFrame]) -> dict[str, Any]:
             # dash tells them apart
             line = {"color": PERFORMANCE_COLOURS[i % len(PERFORMANCE_COLOURS)], "dash": ("solid", "dash", "dot")[i % 3]}
             x = part["game_date"].astype(str)
-            fig.add_scatter(x=x, y=part["mae"], name=system, legendgroup=system, mode="lines+markers", line=line,
-                            row=1, col=1)
-            fig.add_scatter(x=x, y=part["hits_per_pick"], name=system, legendgroup=system, showlegend=False,
-                            mode="lines+markers", line=line, row=1, col=2)
+            fig.add_scatter(
+                x=x, y=part["mae"], name=system, legendgroup=system, mode="lines+markers", line=line, row=1, col=1
+            )
+            fig.add_scatter(
+                x=x,
+                y=part["hits_per_pick"],
+                name=system,
+                legendgroup=system,
+                showlegend=False,
+                mode="lines+markers",
+                line=line,
+                row=1,
+                col=2,
+            )
         figs["performance"] = fig.update_layout(
-            title="Graded predictions per system and game date (all markets and books)", height=340,
-            margin={"t": 70, "b": 40})
+            title="Graded predictions per system and game date (all markets and books)",
+            height=340,
+            margin={"t": 70, "b": 40},
+        )
         figs["performance_table"] = performance[performance["game_date"] == performance["game_date"].max()]
     latency = v["phase_latency"]
     if not latency.empty:
@@ -149,15 +221,19 @@ def _figures(v: dict[str, pd.DataFrame]) -> dict[str, Any]:
             fig.add_bar(x=part["run_date"].astype(str), y=part["duration_seconds"], name=f"{phase} {name}")
         figs["latency"] = fig.update_layout(
             title="Wall seconds per phase (latest run of each date; a range run repeats its phases per date)",
-            barmode="stack", height=320, margin={"t": 50, "b": 40})
+            barmode="stack",
+            height=320,
+            margin={"t": 50, "b": 40},
+        )
     rejections = v["ingest_rejections"]
     if not rejections.empty:
         per_day = rejections.groupby(["landing_date", "resource"])["rejected_rows"].sum().reset_index()
         fig = go.Figure()
         for resource, part in per_day.groupby("resource"):
             fig.add_bar(x=part["landing_date"].astype(str), y=part["rejected_rows"], name=resource)
-        figs["quarantine"] = fig.update_layout(title="Rows quarantined per landing date", barmode="stack",
-                                               height=280, margin={"t": 50, "b": 40})
+        figs["quarantine"] = fig.update_layout(
+            title="Rows quarantined per landing date", barmode="stack", height=280, margin={"t": 50, "b": 40}
+        )
     return figs
 
 
@@ -176,16 +252,24 @@ def render(v: dict[str, pd.DataFrame], title: str) -> str:
     import plotly.io as pio
 
     figs = _figures(v)
-    runs = v["pipeline_runs"].sort_values("started_at", ascending=False) if not v["pipeline_runs"].empty \
+    runs = (
+        v["pipeline_runs"].sort_values("started_at", ascending=False)
+        if not v["pipeline_runs"].empty
         else v["pipeline_runs"]
+    )
     status = v["pipeline_phase_status"]
     latest_date = status["run_date"].max()
     latest = status[status["run_date"] == latest_date]
     coverage = v["prediction_coverage"]
     last_cov = coverage[coverage["game_date"] == coverage["game_date"].max()] if not coverage.empty else coverage
-    cov_value = (last_cov["players_predicted"].sum()
-                 / max(1, (last_cov["players_with_lines"] - last_cov["players_ruled_out"]).sum())) \
-        if not last_cov.empty else None
+    cov_value = (
+        (
+            last_cov["players_predicted"].sum()
+            / max(1, (last_cov["players_with_lines"] - last_cov["players_ruled_out"]).sum())
+        )
+        if not last_cov.empty
+        else None
+    )
     quarantined = int(v["ingest_rejections"]["rejected_rows"].sum()) if not v["ingest_rejections"].empty else 0
     billed = v["warehouse_bytes_billed"]
     billed_total = billed["bytes_billed"].fillna(0).sum() if not billed.empty else 0
@@ -203,46 +287,102 @@ def render(v: dict[str, pd.DataFrame], title: str) -> str:
         f"<style>{CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1><p class='sub'>generated "
         f"{datetime.now(UTC).isoformat(timespec='seconds')} from the nba_monitoring views</p>",
-        "<div class='kpis' id='kpis'>" + "".join(
+        "<div class='kpis' id='kpis'>"
+        + "".join(
             f"<div class='kpi'><b>{html.escape(value)}</b><span>{html.escape(name)}</span></div>"
-            for name, value in kpis) + "</div>",
+            for name, value in kpis
+        )
+        + "</div>",
         "<h2>Latest runs</h2>",
-        _table(runs, ["run_id", "status", "first_date", "last_date", "dates", "wall_seconds", "failed_phase"],
-               "no runs", 10),
+        _table(
+            runs,
+            ["run_id", "status", "first_date", "last_date", "dates", "wall_seconds", "failed_phase"],
+            "no runs",
+            10,
+        ),
     ]
     include = True  # plotly.js once, inline: the page works offline
-    for key, heading in (("phase_status", "Phase status"), ("coverage", "Prediction coverage"),
-                         ("performance", "Prediction performance"), ("latency", "Latency"),
-                         ("quarantine", "Quarantine")):
+    for key, heading in (
+        ("phase_status", "Phase status"),
+        ("coverage", "Prediction coverage"),
+        ("performance", "Prediction performance"),
+        ("latency", "Latency"),
+        ("quarantine", "Quarantine"),
+    ):
         parts.append(f"<h2>{heading}</h2>")
         if key in figs:
-            parts.append(pio.to_html(figs[key], include_plotlyjs=include, full_html=False,
-                                     div_id=f"fig-{key}", config={"displayModeBar": False}))
+            parts.append(
+                pio.to_html(
+                    figs[key],
+                    include_plotlyjs=include,
+                    full_html=False,
+                    div_id=f"fig-{key}",
+                    config={"displayModeBar": False},
+                )
+            )
             include = False
         else:
             parts.append("<p class='empty'>nothing recorded yet</p>")
         if key == "coverage":
-            parts.append(_table(figs.get("coverage_table", pd.DataFrame()),
-                                ["game_date", "nba_game_id", "home_team_abbr", "away_team_abbr",
-                                 "players_with_lines", "players_ruled_out", "players_predicted", "coverage"],
-                                "every game fully covered"))
+            parts.append(
+                _table(
+                    figs.get("coverage_table", pd.DataFrame()),
+                    [
+                        "game_date",
+                        "nba_game_id",
+                        "home_team_abbr",
+                        "away_team_abbr",
+                        "players_with_lines",
+                        "players_ruled_out",
+                        "players_predicted",
+                        "coverage",
+                    ],
+                    "every game fully covered",
+                )
+            )
         if key == "performance" and "performance_table" in figs:
             table = figs["performance_table"].round({"mae": 3, "hits_per_pick": 3, "roi_at_price": 3})
-            parts.append("<p class='note'>latest graded date, per system</p>" + _table(
-                table, ["game_date", "system", "n_predictions", "mae", "n_picks", "n_hits", "hits_per_pick",
-                        "roi_at_price"], "nothing graded yet"))
+            parts.append(
+                "<p class='note'>latest graded date, per system</p>"
+                + _table(
+                    table,
+                    [
+                        "game_date",
+                        "system",
+                        "n_predictions",
+                        "mae",
+                        "n_picks",
+                        "n_hits",
+                        "hits_per_pick",
+                        "roi_at_price",
+                    ],
+                    "nothing graded yet",
+                )
+            )
     gates = v["gate_outcomes"]
-    not_clean = gates[gates["outcome"] != "passed"].sort_values("finished_at", ascending=False) \
-        if not gates.empty else gates
+    not_clean = (
+        gates[gates["outcome"] != "passed"].sort_values("finished_at", ascending=False) if not gates.empty else gates
+    )
     parts += [
         "<h2>Gates not passed cleanly</h2>",
         _table(not_clean, ["run_date", "gate", "outcome", "run_id", "message"], "every gate passed"),
         "<h2>Degraded runs</h2>",
-        _table(v["degraded_runs"].sort_values("finished_at", ascending=False) if not v["degraded_runs"].empty
-               else v["degraded_runs"], ["run_date", "phase_name", "run_id", "message"], "no degraded run"),
+        _table(
+            v["degraded_runs"].sort_values("finished_at", ascending=False)
+            if not v["degraded_runs"].empty
+            else v["degraded_runs"],
+            ["run_date", "phase_name", "run_id", "message"],
+            "no degraded run",
+        ),
         "<h2>Rows loaded (latest loads)</h2>",
-        _table(v["ingest_loads"].sort_values("loaded_at", ascending=False) if not v["ingest_loads"].empty
-               else v["ingest_loads"], ["run_id", "table_name", "row_count", "load_seconds"], "no loads", 12),
+        _table(
+            v["ingest_loads"].sort_values("loaded_at", ascending=False)
+            if not v["ingest_loads"].empty
+            else v["ingest_loads"],
+            ["run_id", "table_name", "row_count", "load_seconds"],
+            "no loads",
+            12,
+        ),
         "<h2>Bytes billed (BigQuery)</h2>",
         _table(billed, ["run_id", "phase", "dbt_nodes", "bytes_processed", "bytes_billed"], "no dbt builds", 12),
         "</body></html>",

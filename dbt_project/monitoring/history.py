@@ -116,12 +116,24 @@ def record_dbt_nodes(settings: Settings, run_id: str, phase: int, run_results: d
         parts = unique_id.split(".")
         # <type>.<package>.<name>[.<hash or version>]; a unit test is unit_test.<package>.<model>.<name>
         name = parts[-1] if parts[0] == "unit_test" or len(parts) < 3 else parts[2]
-        rows.append((
-            run_id, phase, invocation, unique_id, name, parts[0],
-            r.get("status"), float(r.get("execution_time") or 0.0), _int(response.get("rows_affected")),
-            _int(response.get("bytes_processed")), _int(response.get("bytes_billed")), _int(r.get("failures")),
-            (r.get("message") or None), _completed_at(r.get("timing")),
-        ))
+        rows.append(
+            (
+                run_id,
+                phase,
+                invocation,
+                unique_id,
+                name,
+                parts[0],
+                r.get("status"),
+                float(r.get("execution_time") or 0.0),
+                _int(response.get("rows_affected")),
+                _int(response.get("bytes_processed")),
+                _int(response.get("bytes_billed")),
+                _int(r.get("failures")),
+                (r.get("message") or None),
+                _completed_at(r.get("timing")),
+            )
+        )
     if rows:
         with connect(settings) as con:
             con.executemany(
@@ -137,8 +149,16 @@ def record_dlt_load(settings: Settings, run_id: str, load: dict[str, Any], finis
     steps = load.get("step_seconds") or {}
     load_ids = ",".join(load.get("load_ids") or [])
     rows = [
-        (run_id, load_ids or None, table, int(n), steps.get("extract"), steps.get("normalize"), steps.get("load"),
-         finished_at)
+        (
+            run_id,
+            load_ids or None,
+            table,
+            int(n),
+            steps.get("extract"),
+            steps.get("normalize"),
+            steps.get("load"),
+            finished_at,
+        )
         for table, n in sorted((load.get("rows") or {}).items())
     ]
     if rows:
@@ -151,8 +171,9 @@ def record_dlt_load(settings: Settings, run_id: str, load: dict[str, Any], finis
     return len(rows)
 
 
-def record_source_freshness(settings: Settings, run_id: str, checked_at: datetime,
-                            checked: list[dict[str, Any]]) -> int:
+def record_source_freshness(
+    settings: Settings, run_id: str, checked_at: datetime, checked: list[dict[str, Any]]
+) -> int:
     """Record one `dbt source freshness` check: every source table with its status (pass, warn, error;
     never_loaded with no max_loaded_at and age_hours). Disabled sources are not checked, so not recorded."""
     rows = [
@@ -172,29 +193,46 @@ def record_source_freshness(settings: Settings, run_id: str, checked_at: datetim
 def record(settings: Settings, rec: PhaseRecord, dates: list[date]) -> None:
     details = json.dumps(rec.details, default=str, sort_keys=True)
     rows = [
-        (rec.run_id, d, rec.phase, Phase(rec.phase).label, rec.status, settings.target, rec.started_at,
-         rec.finished_at, round(rec.seconds, 3), rec.message, details)
+        (
+            rec.run_id,
+            d,
+            rec.phase,
+            Phase(rec.phase).label,
+            rec.status,
+            settings.target,
+            rec.started_at,
+            rec.finished_at,
+            round(rec.seconds, 3),
+            rec.message,
+            details,
+        )
         for d in dates
     ]
     with connect(settings) as con:
-        con.executemany(
-            f"insert or replace into {_qualified(settings)} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
-        )
+        con.executemany(f"insert or replace into {_qualified(settings)} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def close_open_phases(settings: Settings, run_id: str, status: str, message: str) -> None:
     """Phases of ``run_id`` still recorded `running` get ``status`` (an interrupted run closes what it opened)."""
     with connect(settings) as con:
-        con.execute(f"update {_qualified(settings)} set status = ?, message = ?, finished_at = ? "
-                    "where run_id = ? and status = 'running'",
-                    [status, message, datetime.now(UTC).replace(tzinfo=None), run_id])
+        con.execute(
+            f"update {_qualified(settings)} set status = ?, message = ?, finished_at = ? "
+            "where run_id = ? and status = 'running'",
+            [status, message, datetime.now(UTC).replace(tzinfo=None), run_id],
+        )
 
 
 def status(settings: Settings, recent: int = 10) -> dict[str, Any]:
     """Per phase: the latest outcome and the last date it succeeded for; the ``recent`` latest degraded
     phases; and the sources the latest `dbt source freshness` check found stale."""
-    empty = {"target": settings.target, "warehouse": str(settings.duckdb_path), "runs": 0, "phases": [],
-             "degraded_runs": [], "stale_sources": []}
+    empty = {
+        "target": settings.target,
+        "warehouse": str(settings.duckdb_path),
+        "runs": 0,
+        "phases": [],
+        "degraded_runs": [],
+        "stale_sources": [],
+    }
     if not settings.duckdb_path.exists():
         return empty
     with connect(settings, read_only=True) as con:
@@ -250,8 +288,16 @@ def _degraded_runs(con: Any, settings: Settings, recent: int) -> list[dict[str, 
         [recent],
     ).fetchall()
     return [
-        {"run_id": r[0], "phase": r[1], "name": r[2], "first_date": r[3].isoformat(), "last_date": r[4].isoformat(),
-         "dates": r[5], "finished_at": r[6].isoformat(timespec="seconds"), "message": r[7]}
+        {
+            "run_id": r[0],
+            "phase": r[1],
+            "name": r[2],
+            "first_date": r[3].isoformat(),
+            "last_date": r[4].isoformat(),
+            "dates": r[5],
+            "finished_at": r[6].isoformat(timespec="seconds"),
+            "message": r[7],
+        }
         for r in rows
     ]
 
@@ -275,15 +321,22 @@ def _stale_sources(con: Any, settings: Settings) -> list[dict[str, Any]]:
         [list(FRESHNESS_STALE), list(FRESHNESS_STALE)],
     ).fetchall()
     return [
-        {"source": r[0], "table": r[1], "status": r[2],
-         "max_loaded_at": r[3].isoformat(timespec="seconds") if r[3] else None, "age_hours": r[4],
-         "checked_at": r[5].isoformat(timespec="seconds"), "run_id": r[6]}
+        {
+            "source": r[0],
+            "table": r[1],
+            "status": r[2],
+            "max_loaded_at": r[3].isoformat(timespec="seconds") if r[3] else None,
+            "age_hours": r[4],
+            "checked_at": r[5].isoformat(timespec="seconds"),
+            "run_id": r[6],
+        }
         for r in rows
     ]
 
 
-def phase_outcomes(settings: Settings, first: date | None = None, last: date | None = None
-                   ) -> dict[date, dict[int, str]]:
+def phase_outcomes(
+    settings: Settings, first: date | None = None, last: date | None = None
+) -> dict[date, dict[int, str]]:
     """date -> {phase: status of the latest record of that phase for the date} over [first, last] (all
     dates when not given); dates never run are absent."""
     if not settings.duckdb_path.exists():

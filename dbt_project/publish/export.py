@@ -43,13 +43,15 @@ class FeedWriteError(FileSystemError, OSError):
         OSError.__init__(self, errno, message)  # errno and strerror as an OSError; the exit code of its class
 
 
-
 def _clean(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z") if value.tzinfo is None \
+        return (
+            value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+            if value.tzinfo is None
             else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        )
     if isinstance(value, date):
         return value.isoformat()
     return value
@@ -59,8 +61,9 @@ def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
     write_text_atomic(path, json.dumps(payload, separators=(",", ":"), ensure_ascii=False) + "\n")
 
 
-def publish_rows(settings: Settings, model: str, game_date: date, order: str,
-                 schema: str = "nba_publish") -> list[dict]:
+def publish_rows(
+    settings: Settings, model: str, game_date: date, order: str, schema: str = "nba_publish"
+) -> list[dict]:
     """A date's rows of a publish model, in ``order`` (the feeds' and `nba-props picks`' one reader)."""
     with connect(settings, read_only=True) as con:
         cursor = con.execute(
@@ -96,15 +99,31 @@ def _predictions(settings: Settings, day: date, as_of: datetime | None) -> tuple
 def _tonight(settings: Settings, day: date, as_of: datetime | None) -> tuple[str, list[dict], dict]:
     rows = publish_rows(settings, "publish_tonight", day, "player_name, player_id, market")
     players: dict[int, dict] = {}
-    market_keys = ("market", "consensus_line", "books", "predicted_value", "prob_over", "recommendation",
-                   "best_edge")
+    market_keys = ("market", "consensus_line", "books", "predicted_value", "prob_over", "recommendation", "best_edge")
     system = rows[0]["system"] if rows else project_vars(settings.project_dir).get("publish_system", "ensemble")
     for r in rows:
-        player = players.setdefault(r["player_id"], {
-            k: r[k] for k in ("player_id", "player_name", "team_abbr", "opponent_abbr", "is_home", "nba_game_id",
-                              "injury_status", "rest_days", "is_back_to_back", "teammates_out",
-                              "games_played_season", "points_avg_l10", "minutes_avg_l10")
-        } | {"markets": []})
+        player = players.setdefault(
+            r["player_id"],
+            {
+                k: r[k]
+                for k in (
+                    "player_id",
+                    "player_name",
+                    "team_abbr",
+                    "opponent_abbr",
+                    "is_home",
+                    "nba_game_id",
+                    "injury_status",
+                    "rest_days",
+                    "is_back_to_back",
+                    "teammates_out",
+                    "games_played_season",
+                    "points_avg_l10",
+                    "minutes_avg_l10",
+                )
+            }
+            | {"markets": []},
+        )
         if r["market"] is not None:
             player["markets"].append({k: r[k] for k in market_keys})
     return "players", list(players.values()), {"system": system}
@@ -134,8 +153,7 @@ def bet_reasons(r: dict[str, Any]) -> list[str]:
         reasons.append(f"{r['teammates_out']} rotation teammate(s) out")
     factor = r.get("defense_factor")
     if factor is not None and abs(factor - 1.0) >= 0.03:
-        reasons.append(f"opponent defence {'weaker' if factor > 1 else 'stronger'} than average "
-                       f"(factor {factor:.2f})")
+        reasons.append(f"opponent defence {'weaker' if factor > 1 else 'stronger'} than average (factor {factor:.2f})")
     if r.get("injury_status") not in (None, "Available"):
         reasons.append(f"on the injury report: {r['injury_status']}")
     return reasons
@@ -144,21 +162,51 @@ def bet_reasons(r: dict[str, Any]) -> list[str]:
 def _best_bets(settings: Settings, day: date, as_of: datetime | None) -> tuple[str, list[dict], dict]:
     bets = []
     for r in publish_rows(settings, "publish_best_bets", day, "bet_rank"):
-        bet = {k: r[k] for k in ("player_id", "player_name", "team_abbr", "opponent_abbr", "is_home", "market",
-                                 "bookmaker", "line", "recommendation", "price", "predicted_value", "prob_over",
-                                 "confidence", "edge", "system", "model_version")}
+        bet = {
+            k: r[k]
+            for k in (
+                "player_id",
+                "player_name",
+                "team_abbr",
+                "opponent_abbr",
+                "is_home",
+                "market",
+                "bookmaker",
+                "line",
+                "recommendation",
+                "price",
+                "predicted_value",
+                "prob_over",
+                "confidence",
+                "edge",
+                "system",
+                "model_version",
+            )
+        }
         bets.append({"rank": r["bet_rank"], **bet, "reasons": bet_reasons(r)})
     return "bets", bets, {}
 
 
 def _streaks(settings: Settings, day: date, as_of: datetime | None) -> tuple[str, list[dict], dict]:
     rows = publish_rows(settings, "publish_streaks", day, "streak_games desc, player_name, market")
-    return "streaks", [
-        {"player_id": r["player_id"], "player_name": r["player_name"], "team_abbr": r["team_abbr"],
-         "opponent_abbr": r["opponent_abbr"], "market": r["market"], "side": r["streak_side"],
-         "games": r["streak_games"], "last_game_date": r["last_game_date"], "average_margin": r["average_margin"]}
-        for r in rows
-    ], {}
+    return (
+        "streaks",
+        [
+            {
+                "player_id": r["player_id"],
+                "player_name": r["player_name"],
+                "team_abbr": r["team_abbr"],
+                "opponent_abbr": r["opponent_abbr"],
+                "market": r["market"],
+                "side": r["streak_side"],
+                "games": r["streak_games"],
+                "last_game_date": r["last_game_date"],
+                "average_margin": r["average_margin"],
+            }
+            for r in rows
+        ],
+        {},
+    )
 
 
 def _live_scores(settings: Settings, day: date, as_of: datetime | None) -> tuple[str, list[dict], dict]:
@@ -166,21 +214,32 @@ def _live_scores(settings: Settings, day: date, as_of: datetime | None) -> tuple
     for r in publish_rows(settings, "publish_games", day, "tipoff_at, nba_game_id"):
         status = game_status(r["tipoff_at"], bool(r["has_final_box_score"]), as_of)
         final = status == "final"
-        games.append({"nba_game_id": r["nba_game_id"], "tipoff_at": r["tipoff_at"],
-                      "home_team": r["home_team_abbr"], "away_team": r["away_team_abbr"], "status": status,
-                      "home_score": r["home_score"] if final else None,
-                      "away_score": r["away_score"] if final else None})
+        games.append(
+            {
+                "nba_game_id": r["nba_game_id"],
+                "tipoff_at": r["tipoff_at"],
+                "home_team": r["home_team_abbr"],
+                "away_team": r["away_team_abbr"],
+                "status": status,
+                "home_score": r["home_score"] if final else None,
+                "away_score": r["away_score"] if final else None,
+            }
+        )
     return "games", games, {}
 
 
 def _live_grading(settings: Settings, day: date, as_of: datetime | None) -> tuple[str, list[dict], dict]:
     system = project_vars(settings.project_dir).get("publish_system", "ensemble")
     final_games = {
-        g["nba_game_id"] for g in publish_rows(settings, "publish_games", day, "nba_game_id")
+        g["nba_game_id"]
+        for g in publish_rows(settings, "publish_games", day, "nba_game_id")
         if game_status(g["tipoff_at"], bool(g["has_final_box_score"]), as_of) == "final"
     }
-    rows = [r for r in publish_rows(settings, "publish_live_grading", day, "player_name, market, bookmaker, system")
-            if r["nba_game_id"] in final_games]
+    rows = [
+        r
+        for r in publish_rows(settings, "publish_live_grading", day, "player_name, market, bookmaker, system")
+        if r["nba_game_id"] in final_games
+    ]
     totals: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for r in rows:
         t = totals[(r["system"], r["market"])]
@@ -191,22 +250,49 @@ def _live_grading(settings: Settings, day: date, as_of: datetime | None) -> tupl
             t["hits"] += 1 if r["is_hit"] else 0
             t["decided"] += 0 if r["is_hit"] is None else 1
     summary = [
-        {"system": s, "market": m, "graded": int(t["graded"]), "picks": int(t["picks"]), "hits": int(t["hits"]),
-         "hit_rate": t["hits"] / t["decided"] if t["decided"] else None,
-         "mae": t["error"] / t["graded"] if t["graded"] else None}
+        {
+            "system": s,
+            "market": m,
+            "graded": int(t["graded"]),
+            "picks": int(t["picks"]),
+            "hits": int(t["hits"]),
+            "hit_rate": t["hits"] / t["decided"] if t["decided"] else None,
+            "mae": t["error"] / t["graded"] if t["graded"] else None,
+        }
         for (s, m), t in sorted(totals.items())
     ]
     graded = [
-        {k: r[k] for k in ("player_id", "player_name", "team_abbr", "nba_game_id", "market", "bookmaker", "line",
-                           "predicted_value", "prob_over", "recommendation", "actual_value", "outcome", "is_hit")}
-        for r in rows if r["system"] == system
+        {
+            k: r[k]
+            for k in (
+                "player_id",
+                "player_name",
+                "team_abbr",
+                "nba_game_id",
+                "market",
+                "bookmaker",
+                "line",
+                "predicted_value",
+                "prob_over",
+                "recommendation",
+                "actual_value",
+                "outcome",
+                "is_hit",
+            )
+        }
+        for r in rows
+        if r["system"] == system
     ]
     return "graded", graded, {"system": system, "games_final": len(final_games), "summary": summary}
 
 
 BUILDERS = {
-    "predictions": _predictions, "tonight": _tonight, "best_bets": _best_bets, "streaks": _streaks,
-    "live_scores": _live_scores, "live_grading": _live_grading,
+    "predictions": _predictions,
+    "tonight": _tonight,
+    "best_bets": _best_bets,
+    "streaks": _streaks,
+    "live_scores": _live_scores,
+    "live_grading": _live_grading,
 }
 assert tuple(BUILDERS) == FEEDS
 
@@ -220,15 +306,21 @@ def validate(feed: str, document: dict[str, Any]) -> None:
         raise FeedValidationError(f"{feed}.json does not match its schema ({len(errors)} errors): {shown}")
 
 
-def build_feeds(settings: Settings, game_date: date, run_id: str,
-                as_of: datetime | None = None) -> dict[str, dict[str, Any]]:
+def build_feeds(
+    settings: Settings, game_date: date, run_id: str, as_of: datetime | None = None
+) -> dict[str, dict[str, Any]]:
     generated = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     documents = {}
     for feed, builder in BUILDERS.items():
         key, items, extra = builder(settings, game_date, as_of)
         documents[feed] = {
-            "feed": feed, "game_date": game_date.isoformat(), "run_id": run_id, "generated_at": generated,
-            "as_of": _clean(as_of.astimezone(UTC)) if as_of else None, "count": len(items), **extra,
+            "feed": feed,
+            "game_date": game_date.isoformat(),
+            "run_id": run_id,
+            "generated_at": generated,
+            "as_of": _clean(as_of.astimezone(UTC)) if as_of else None,
+            "count": len(items),
+            **extra,
             key: items,
         }
         validate(feed, documents[feed])
@@ -294,13 +386,15 @@ def _write(settings: Settings, relative: str, payload: dict[str, Any]) -> str:
     return str(path)
 
 
-def check_exportable(settings: Settings, game_date: date, documents: dict[str, dict[str, Any]],
-                     require_predictions: bool = True) -> None:
+def check_exportable(
+    settings: Settings, game_date: date, documents: dict[str, dict[str, Any]], require_predictions: bool = True
+) -> None:
     """Empty feeds are never written as if they were a date's output: a date without games has nothing to
     publish, and (``require_predictions``, `nba-props export`) a date without predictions is refused too."""
     if not documents["live_scores"]["count"]:
-        raise NoDataError(f"no data for {game_date} on target {settings.target}: no games scheduled that date; "
-                          "nothing exported")
+        raise NoDataError(
+            f"no data for {game_date} on target {settings.target}: no games scheduled that date; nothing exported"
+        )
     if require_predictions and not documents["predictions"]["count"]:
         raise NoDataError(
             f"no predictions for {game_date} on target {settings.target}: nothing exported (the feeds of that "

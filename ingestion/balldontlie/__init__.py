@@ -108,8 +108,13 @@ def balldontlie_source(landing: LandingArea, dates: Sequence[date], quarantine: 
     # when its game id is unreadable). player.position is declared: a load in which no row has one (e.g. the
     # 2024-25 season of ../shared/data) would otherwise leave the column out of nba_raw and staging, which
     # reads it, would fail.
-    @dlt.resource(name="box_scores", primary_key="id", merge_key="game_id", write_disposition="merge",
-                  columns={"player__position": {"data_type": "text"}})
+    @dlt.resource(
+        name="box_scores",
+        primary_key="id",
+        merge_key="game_id",
+        write_disposition="merge",
+        columns={"player__position": {"data_type": "text"}},
+    )
     def box_scores() -> Iterator[dict[str, Any]]:
         for day in dates:
             mark = len(q.rows)

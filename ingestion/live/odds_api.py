@@ -136,7 +136,8 @@ def _historical(api: Api, ctx: FetchContext, day: date) -> None:
             odds_what = f"historical odds of event {event['id']} at {iso_z(moment)}"
             try:
                 response, body = api.get(
-                    f"historical/sports/{SPORT}/events/{event['id']}/odds", {**ODDS_PARAMS, "date": iso_z(moment)},
+                    f"historical/sports/{SPORT}/events/{event['id']}/odds",
+                    {**ODDS_PARAMS, "date": iso_z(moment)},
                     odds_what,
                 )
             except LiveFetchError as exc:
