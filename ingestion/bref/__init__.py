@@ -34,26 +34,22 @@ HEADERS = {
     "Exp": "experience",
     "College": "college",
 }
-MONTHS = {
-    m: i
-    for i, m in enumerate(
-        (
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ),
-        start=1,
-    )
-}
+# the pages' English month names ("March 4, 1999"); the demo's roster pages write them too
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+MONTHS = {m: i for i, m in enumerate(MONTH_NAMES, start=1)}
 COLUMNS: dict[str, Any] = {
     "team_abbr": {"data_type": "text", "nullable": False},
     "as_of_date": {"data_type": "date", "nullable": False},

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ingestion.bref import MONTH_NAMES
 from ingestion.demo.league import Game, League, Player, Team, ascii_fold
 from ingestion.landing import LandingWriter
 
@@ -102,20 +103,6 @@ COLLEGES = (
     "Saint Mary's",
 )
 COUNTRIES = ("fr", "rs", "es", "de", "ca", "au", "ng", "si", "lv", "hr", "dk", "br", "gr", "tr", "cm", "lt")
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 # 2-point attempts by zone (restricted area, paint, mid-range) and how often each zone goes in
 ZONE_MIX = {"big": (0.56, 0.30, 0.14), "guard": (0.32, 0.30, 0.38), "wing": (0.42, 0.30, 0.28)}
@@ -233,7 +220,7 @@ def roster_page(team: Team, roster: list[Player], bios: dict[int, Bio], injured:
             _cell(
                 "td",
                 "birth_date",
-                f"{MONTHS[born.month - 1]} {born.day}, {born.year}",
+                f"{MONTH_NAMES[born.month - 1]} {born.day}, {born.year}",
                 extra=f' csk="{born.strftime("%Y%m%d")}"',
             ),
             _cell("td", "flag", f'<span class="f-i f-{bio.country}">{bio.country}</span>', "center"),

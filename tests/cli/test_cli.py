@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 from core.settings import Settings
 from dbt_project.cli import app
 from dbt_project.control.runner import run_lock
+from tests.support.env import Env
 
 runner = CliRunner()
 
@@ -33,43 +34,21 @@ def test_bad_input_exits_2_with_a_message(args, message):
 
 
 def test_second_run_on_same_warehouse_is_refused(tmp_path):
-    settings = Settings(target="test", warehouse_dir=tmp_path / "wh", landing_dir=tmp_path, exports_dir=tmp_path)
-    with run_lock(settings):
-        result = runner.invoke(
-            app,
-            [
-                "run",
-                "--date",
-                "2025-11-01",
-                "--target",
-                "test",
-                "--warehouse-dir",
-                str(tmp_path / "wh"),
-                "--landing-dir",
-                str(tmp_path),
-            ],
-        )
+    env = Env(Settings(target="test", warehouse_dir=tmp_path / "wh", landing_dir=tmp_path, exports_dir=tmp_path), [])
+    with run_lock(env.settings):
+        result = env.cli("run", "--date", "2025-11-01")
     assert result.exit_code == 3, result.output
     assert "another nba-props run" in result.output
 
 
 def test_missing_landing_dir_is_a_clear_error(tmp_path):
-    result = runner.invoke(
-        app,
-        [
-            "run",
-            "--date",
-            "2025-11-01",
-            "--target",
-            "test",
-            "--warehouse-dir",
-            str(tmp_path / "wh"),
-            "--landing-dir",
-            str(tmp_path / "nowhere"),
-            "--exports-dir",
-            str(tmp_path / "ex"),
-        ],
+    settings = Settings(
+        target="test",
+        warehouse_dir=tmp_path / "wh",
+        landing_dir=tmp_path / "nowhere",
+        exports_dir=tmp_path / "ex",
     )
+    result = Env(settings, []).cli("run", "--date", "2025-11-01")
     assert result.exit_code == 1
     assert "landing directory not found" in result.output and "nowhere" in result.output
 

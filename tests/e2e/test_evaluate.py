@@ -18,7 +18,16 @@ from typer.testing import CliRunner
 
 from core.settings import Settings
 from dbt_project.cli import app
-from dbt_project.evaluate import EvalConfig, _ratio_interval, _season_of, _seasons, ece, picks_of, score_market
+from dbt_project.evaluate import (
+    GRADED_COLUMNS,
+    EvalConfig,
+    _ratio_interval,
+    _season_of,
+    _seasons,
+    ece,
+    picks_of,
+    score_market,
+)
 from ingestion.convert.parquet import name_key, season_of
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,27 +68,7 @@ def test_ece_of_nothing_is_nan():
 
 # -- hand-made graded rows ----------------------------------------------------------------------------------------
 D1, D2 = date(2025, 11, 3), date(2025, 11, 4)
-COLUMNS = [
-    "game_date",
-    "player_id",
-    "market",
-    "bookmaker",
-    "system",
-    "model_version",
-    "line",
-    "over_price",
-    "under_price",
-    "predicted_value",
-    "prob_over",
-    "recommendation",
-    "edge",
-    "actual_value",
-    "outcome",
-    "is_hit",
-    "profit_at_110",
-    "profit_at_price",
-    "line_consensus",
-]
+COLUMNS = [*GRADED_COLUMNS, "line_consensus"]
 # player_prop_consensus.line_consensus of graded_frame's player-games (the median of their books' lines)
 CONSENSUS = {(D1, "p1"): 21.5, (D1, "p2"): 11.0, (D2, "p1"): 20.0, (D2, "p3"): 5.5}
 

@@ -465,17 +465,7 @@ def test_crash_mid_prediction_write_then_rerun_equals_the_reference(baseline, ws
         "app(sys.argv[1:])\n"
     )
     proc = spawn(
-        [
-            "-c",
-            code,
-            "predict",
-            "--date",
-            day.isoformat(),
-            "--target",
-            "test",
-            "--warehouse-dir",
-            str(ws.settings.warehouse_dir),
-        ],
+        ["-c", code, *ws.argv("predict", "--date", day.isoformat())],
         tmp_path,
         tmp_path / "predict.log",
     )
@@ -984,20 +974,7 @@ def _interrupt(ws: Env, tmp_path: Path, after_phase: int) -> tuple[int, str, str
     day = ws.game_dates[len(ws.game_dates) // 2]
     log = tmp_path / "run.log"
     proc = spawn(
-        [
-            *CLI,
-            "run",
-            "--date",
-            day.isoformat(),
-            "--target",
-            "test",
-            "--landing-dir",
-            str(ws.settings.landing_dir),
-            "--warehouse-dir",
-            str(ws.settings.warehouse_dir),
-            "--exports-dir",
-            str(ws.settings.exports_dir),
-        ],
+        [*CLI, *ws.argv("run", "--date", day.isoformat())],
         tmp_path,
         log,
     )

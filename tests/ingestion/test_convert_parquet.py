@@ -7,7 +7,6 @@ sources; it is skipped when that directory is absent.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -25,6 +24,7 @@ from core.settings import Settings
 from dbt_project.cli import app
 from ingestion.convert import ConvertError, convert_parquet, name_key
 from ingestion.convert.parquet import DERIVED_PLAYER_ID_BASE
+from tests.support.files import tree_digest
 from tests.support.parquet import (
     D1,
     D2,
@@ -44,14 +44,6 @@ SHARED_DATA = Path(os.environ.get("NBA_PROPS_SHARED_DATA", REPO.parent / "shared
 
 def _load(path: Path):
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _digest(root: Path) -> str:
-    h = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        h.update(path.relative_to(root).as_posix().encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -295,10 +287,10 @@ def test_output_is_deterministic_and_a_rerun_replaces_it(tmp_path, converted):
     data = write_synthetic(tmp_path / "data")
     again = tmp_path / "landing"
     convert_parquet(data, again)
-    first = _digest(again)
+    first = tree_digest(again)
     (again / "balldontlie" / "stale.json").write_text("{}", encoding="utf-8")
     convert_parquet(data, again)  # its own landing area: cleared and rewritten
-    assert _digest(again) == first
+    assert tree_digest(again) == first
     # same bytes as the fixture's conversion except the manifest's source_dir
     theirs = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*.json") if p.name != "_manifest.json"}
     ours = {

@@ -4,7 +4,6 @@ deterministic, and loaded by their dlt sources (docs/landing-format.md)."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import math
 import re
@@ -21,6 +20,7 @@ from ingestion.bref import parse_roster
 from ingestion.demo import DEMO_SEED, DEMO_START, generate_demo
 from ingestion.landing import LandingArea, LandingError
 from ingestion.quarantine import Quarantine
+from tests.support.files import tree_digest
 
 BOX_KEYS = ("fga", "fgm", "fg3a", "fg3m", "fta", "ftm", "oreb", "dreb", "turnover", "pf")
 
@@ -32,16 +32,6 @@ def _load(path: Path):
 def _seconds(clock: str) -> int:
     h, m, s = (int(x) for x in clock.split(":"))
     return h * 3600 + m * 60 + s
-
-
-def _digest(root: Path, patterns: tuple[str, ...]) -> str:
-    h = hashlib.sha256()
-    for pattern in patterns:
-        for path in sorted(root.rglob(pattern)):
-            if path.name != "_manifest.json":
-                h.update(path.relative_to(root).as_posix().encode())
-                h.update(path.read_bytes())
-    return h.hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -203,17 +193,22 @@ def test_roster_pages_list_each_teams_fifteen_players(
 
 
 def test_extras_are_deterministic_and_leave_the_other_feeds_unchanged(tmp_path: Path, monkeypatch) -> None:
-    extras = ("*.html", "*.csv")
+    def extras(root: Path) -> str:
+        return tree_digest(root, ("*.html", "*.csv"), skip={"_manifest.json"})
+
+    def json_files(root: Path) -> str:
+        return tree_digest(root, ("*.json",), skip={"_manifest.json"})
+
     generate_demo(tmp_path / "a", DEMO_START, 3, DEMO_SEED)
     generate_demo(tmp_path / "b", DEMO_START, 3, DEMO_SEED)
     generate_demo(tmp_path / "c", DEMO_START, 3, DEMO_SEED + 1)
-    assert _digest(tmp_path / "a", extras) == _digest(tmp_path / "b", extras)
-    assert _digest(tmp_path / "a", extras) != _digest(tmp_path / "c", extras)
+    assert extras(tmp_path / "a") == extras(tmp_path / "b")
+    assert extras(tmp_path / "a") != extras(tmp_path / "c")
     # the extras draw from their own random streams: without them every JSON file is byte for byte the same
     monkeypatch.setattr("ingestion.demo.generator.write_extras", lambda *args, **kwargs: None)
     generate_demo(tmp_path / "plain", DEMO_START, 3, DEMO_SEED)
     assert not (tmp_path / "plain" / "bref").exists()
-    assert _digest(tmp_path / "plain", ("*.json",)) == _digest(tmp_path / "a", ("*.json",))
+    assert json_files(tmp_path / "plain") == json_files(tmp_path / "a")
 
 
 def test_unreadable_files_name_the_file_and_row(tmp_path: Path, landing: Path, game_dates: list[str]) -> None:

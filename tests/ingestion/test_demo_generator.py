@@ -3,7 +3,6 @@ that the models downstream have something true to find."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 from datetime import date, datetime, timedelta
@@ -16,20 +15,13 @@ import pytest
 from ingestion.demo import DEMO_SEED, DEMO_START, generate_demo
 from ingestion.demo.league import ascii_fold
 from tests.support.env import TEST_DAYS
+from tests.support.files import tree_digest
 
 EASTERN = ZoneInfo("America/New_York")
 
 
 def _load(path: Path):
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _tree_digest(root: Path) -> str:
-    h = hashlib.sha256()
-    for path in sorted(root.rglob("*.json")):
-        h.update(path.relative_to(root).as_posix().encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -58,19 +50,19 @@ def games(landing: Path, manifest: dict) -> list[dict]:
 
 def test_same_arguments_give_identical_bytes(tmp_path: Path, landing: Path) -> None:
     again = generate_demo(tmp_path / "again", DEMO_START, TEST_DAYS, DEMO_SEED)
-    assert _tree_digest(tmp_path / "again") == _tree_digest(landing)
+    assert tree_digest(tmp_path / "again", ("*.json",)) == tree_digest(landing, ("*.json",))
     other = generate_demo(tmp_path / "other", DEMO_START, TEST_DAYS, DEMO_SEED + 1)
-    assert _tree_digest(tmp_path / "other") != _tree_digest(landing)
+    assert tree_digest(tmp_path / "other", ("*.json",)) != tree_digest(landing, ("*.json",))
     assert other["counts"]["players"] == again["counts"]["players"] == 450
 
 
 def test_regenerating_replaces_but_refuses_foreign_folders(tmp_path: Path) -> None:
     target = tmp_path / "land"
     generate_demo(target, DEMO_START, 3, DEMO_SEED)
-    first = _tree_digest(target)
+    first = tree_digest(target, ("*.json",))
     generate_demo(target, DEMO_START, 2, DEMO_SEED)  # a shorter window leaves no stale day behind
     assert not (target / "balldontlie" / (DEMO_START + timedelta(days=2)).isoformat()).exists()
-    assert _tree_digest(target) != first
+    assert tree_digest(target, ("*.json",)) != first
 
     foreign = tmp_path / "foreign"
     (foreign / "balldontlie").mkdir(parents=True)

@@ -6,7 +6,6 @@ copy of the warehouse, a player ruled out who stays on the slate but is no longe
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +18,7 @@ from dbt_project.control.heal import _data_findings
 from ml.markets import MARKETS
 from ml.predict import predict_date
 from ml.systems import REGISTRY
+from tests.support.env import copy_warehouse
 
 pytestmark = pytest.mark.e2e
 
@@ -41,16 +41,7 @@ def _slate(settings: Settings, day=None) -> pd.DataFrame:
 
 def _copy(env, tmp_path: Path) -> Settings:
     """A copy of the demo warehouse (same file name, so the slate view's references resolve)."""
-    src = env.settings
-    copy = Settings(
-        target="test",
-        landing_dir=src.landing_dir,
-        warehouse_dir=tmp_path / "warehouse",
-        exports_dir=tmp_path / "exports",
-    )
-    copy.warehouse_dir.mkdir()
-    shutil.copy(src.duckdb_path, copy.duckdb_path)
-    return copy
+    return copy_warehouse(env.settings, tmp_path)
 
 
 def _keys(frame: pd.DataFrame, columns: list[str]) -> set[tuple]:

@@ -3,7 +3,6 @@ of P(over), the shared recommendation, and per-date idempotent writes of every r
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import numpy as np
@@ -17,6 +16,7 @@ from ml.markets import MARKETS
 from ml.predict import predict_date, recommend
 from ml.store import load_residuals
 from ml.systems import REGISTRY, build_systems
+from tests.support.env import copy_warehouse
 
 PREDICTIONS = "test_nba_predictions.player_prop_predictions"
 KEY = "game_date, player_id, market, bookmaker, system, model_version"
@@ -144,14 +144,7 @@ def test_results_on_or_after_the_date_cannot_change_its_predictions(demo_env, tm
     day = _late_date(demo_env)
     predict_date(demo_env.settings, day, "reference")
     src = demo_env.settings
-    copy = Settings(
-        target="test",
-        landing_dir=src.landing_dir,
-        warehouse_dir=tmp_path / "warehouse",
-        exports_dir=tmp_path / "exports",
-    )
-    copy.warehouse_dir.mkdir()
-    shutil.copy(src.duckdb_path, copy.duckdb_path)
+    copy = copy_warehouse(src, tmp_path)
 
     def predictions(settings: Settings) -> pd.DataFrame:
         with connect(settings, read_only=True) as con:

@@ -29,8 +29,9 @@ class Env:
         first, last = self.game_dates[0], self.game_dates[-1]
         return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
-    def cli(self, *args: str):
-        """Invoke `nba-props` in-process against this environment's folders on the test target."""
+    def argv(self, *args: str) -> list[str]:
+        """`nba-props` arguments against this environment's folders on the test target (run, demo: landing,
+        warehouse and exports; status, dashboard, predict: the warehouse)."""
         argv = list(args)
         if argv and argv[0] in ("run", "demo"):
             argv += [
@@ -45,7 +46,22 @@ class Env:
             ]
         elif argv and argv[0] in ("status", "dashboard", "predict"):
             argv += ["--target", "test", "--warehouse-dir", str(self.settings.warehouse_dir)]
-        return CliRunner().invoke(app, argv, catch_exceptions=False)
+        return argv
+
+    def cli(self, *args: str):
+        """Invoke `nba-props` in-process against this environment's folders on the test target."""
+        return CliRunner().invoke(app, self.argv(*args), catch_exceptions=False)
+
+
+def copy_warehouse(settings: Settings, base: Path) -> Settings:
+    """A copy of ``settings``' DuckDB file in ``base``/warehouse (same file name, so the views' references
+    resolve), with exports in ``base``/exports: the test may change it freely."""
+    copy = Settings(
+        target="test", landing_dir=settings.landing_dir, warehouse_dir=base / "warehouse", exports_dir=base / "exports"
+    )
+    copy.warehouse_dir.mkdir()
+    shutil.copy(settings.duckdb_path, copy.duckdb_path)
+    return copy
 
 
 def make_env(base: Path, landing: Path, game_dates: list[date], copy_landing: bool = False) -> Env:
