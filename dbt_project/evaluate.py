@@ -34,6 +34,7 @@ import pandas as pd
 from core.errors import UsageError, UserError
 from core.settings import Settings, project_vars
 from core.warehouse import connect
+from ingestion.convert import convert_parquet
 from ingestion.convert.parquet import check_data_dir
 from ingestion.convert.parquet import season_of as _season_of
 from ingestion.output import claim_folder
@@ -106,8 +107,7 @@ def eval_settings(work: Path) -> Settings:
 
 def replay(cfg: EvalConfig, console=None) -> tuple[Settings, dict[str, Any]]:
     """Convert, load, build phases 1-4 over every date and predict walk-forward through ``cfg.end``."""
-    from dbt_project.control.runner import PipelineRunner
-    from ingestion.convert import convert_parquet
+    from dbt_project.control.runner import PipelineRunner  # lazy: the runner pulls in dbt (start-up time)
 
     if cfg.end < cfg.start:
         raise EvaluationError(f"--end {cfg.end} is before --start {cfg.start}")
