@@ -17,7 +17,7 @@ from pathlib import Path
 import dlt
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
-from core.settings import Settings
+from core.settings import BQEMU_PROJECT, Settings
 from ingestion.balldontlie import balldontlie_source
 from ingestion.bigdataball import bigdataball_source
 from ingestion.bref import bref_source
@@ -137,8 +137,6 @@ def make_destination(settings: Settings):
     location = os.environ.get("NBA_PROPS_BQ_LOCATION", "US")
     if settings.target == "bq_emulator":
         from google.oauth2.credentials import Credentials
-
-        from core.settings import BQEMU_PROJECT
 
         # The emulator (README "BigQuery"): google-cloud-bigquery reaches it through BIGQUERY_EMULATOR_HOST; it
         # does not gunzip load files, so dlt writes them uncompressed.
