@@ -20,7 +20,6 @@ from typer.core import TyperGroup
 from core.contracts import Status
 from core.errors import ExitCode, Interrupted, NoDataError, UsageError, UserError
 from core.settings import TARGETS, Settings
-from core.warehouse import WarehouseError
 from dbt_project.control import progress
 from dbt_project.control.picks import best_bets, picks_table
 from dbt_project.evaluate import EvalConfig
@@ -273,12 +272,12 @@ def status(
     settings = _settings(target, None, warehouse_dir, None)
     settings.duckdb_path  # noqa: B018 - a BigQuery target: UsageError naming what to use instead
     running = progress.current_run(settings)
-    try:
-        info, as_of = read_status(settings), None
-    except WarehouseError:  # a run writes the DuckDB file: show its progress and the status of the last run
-        if running is None:
-            raise
+    if running is not None:
+        # a run holds the warehouse: its progress and the status recorded at the end of the last run, without
+        # opening the DuckDB file (a reader's lock, even read-only, would stop the run's next write)
         info, as_of = progress.read_snapshot(settings), "the end of the last run"
+    else:
+        info, as_of = read_status(settings), None
     if as_json:
         typer.echo(json.dumps({**(info or {}), "running": running, "status_as_of": as_of or "now"}, indent=2))
         return

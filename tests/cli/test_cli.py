@@ -6,7 +6,9 @@ import pytest
 from typer.testing import CliRunner
 
 from core.settings import Settings
+from dbt_project import cli
 from dbt_project.cli import app
+from dbt_project.control import progress
 from dbt_project.control.runner import run_lock
 from tests.support.env import Env
 
@@ -57,3 +59,22 @@ def test_status_without_runs(tmp_path):
     result = runner.invoke(app, ["status", "--target", "test", "--warehouse-dir", str(tmp_path)])
     assert result.exit_code == 0
     assert "no runs recorded" in result.output
+
+
+def test_status_during_a_run_never_opens_the_warehouse(tmp_path, monkeypatch):
+    """While a run holds the lock, `status` shows its progress and the last run's recorded status, and leaves the
+    DuckDB file alone: even a read-only open would make the run's next write fail (DuckDB: one writer)."""
+    settings = Settings(target="test", warehouse_dir=tmp_path / "wh", landing_dir=tmp_path, exports_dir=tmp_path)
+    settings.warehouse_dir.mkdir()
+    progress.write_snapshot(settings, {"target": "test", "runs": 0, "phases": [], "warehouse": "wh"})
+
+    def opened(_settings):
+        raise AssertionError("status opened the warehouse while a run held it")
+
+    monkeypatch.setattr(cli, "read_status", opened)
+    with run_lock(settings):
+        progress.write_progress(settings, {"run_id": "run_x", "pid": 1, "dates": "2025-11-01", "phases": {}})
+        result = Env(settings, []).cli("status")
+    assert result.exit_code == 0, result.output
+    assert "run in progress: run_x" in result.output
+    assert "status as of the end of the last run" in result.output
