@@ -69,14 +69,14 @@ class Settings:
     landing_dir: Path = field(default_factory=lambda: _env_path("NBA_PROPS_LANDING_DIR", PROJECT_DIR / "landing"))
     # each target owns its output folders: dev writes exports/ and reports/, any other target exports_<target>/
     # and reports_<target>/ beside them (None: that default; a folder given explicitly is used as it is, and
-    # dbt_project/export.py refuses one that another target's marker claims)
+    # dbt_project/publish/export.py refuses one that another target's marker claims)
     exports_dir: Path = None  # type: ignore[assignment]
     reports_dir: Path = None  # type: ignore[assignment]
     # replay from object storage: mirrored into landing_dir before each load (ingestion/remote.py)
     landing_url: str | None = field(default_factory=lambda: os.environ.get("NBA_PROPS_LANDING_URL") or None)
     # publish the feeds to object storage (gs://bucket/prefix, any fsspec URL) instead of exports_dir
     exports_url: str | None = field(default_factory=lambda: os.environ.get("NBA_PROPS_EXPORTS_URL") or None)
-    # wall-clock limit of every phase (runner + dbt_project/timeouts.py); per-phase overrides as (phase, seconds)
+    # wall-clock limit of every phase (runner, dbt_project/control/timeouts.py); overrides as (phase, seconds)
     phase_timeout_seconds: float = field(
         default_factory=lambda: _env_seconds(PHASE_TIMEOUT_ENV, DEFAULT_PHASE_TIMEOUT_SECONDS)
     )

@@ -23,7 +23,7 @@ from core.settings import Settings
 
 
 def lock_path(settings: Settings) -> Path:
-    """The run lock of a target (an flock held by the running process; dbt_project/runner.run_lock)."""
+    """The run lock of a target (an flock held by the running process; dbt_project/control/runner.run_lock)."""
     return settings.warehouse_dir / f".nba-props-{settings.target}.lock"
 
 

@@ -248,7 +248,7 @@ class PipelineRunner:
         return "monitoring" if loaded else "monitoring_before_first_load"
 
     def _precompute(self, ctx: RunContext) -> tuple[str, dict[str, Any]]:
-        """Phase 4 and the P4 -> P5 circuit breaker (dbt_project/gates.py)."""
+        """Phase 4 and the P4 -> P5 circuit breaker (dbt_project/control/gates.py)."""
         outcome = self._build(ctx, 4, "phase4", ctx.dbt_vars)
         decision = precompute_circuit_breaker(self.settings, outcome, ctx.dates)
         if not decision.open:
@@ -569,7 +569,7 @@ class PipelineRunner:
         progress.write_progress(self.settings, ctx.progress)
 
     def _abandon_recorder(self, ctx: RunContext, phase: int, began: datetime) -> Callable[[str], None]:
-        """The hard backstop's last act (dbt_project/timeouts.py): record the stuck phase as failed and the
+        """The hard backstop's last act (dbt_project/control/timeouts.py): record the stuck phase as failed and the
         later ones as skipped before the process exits."""
         run_id, dates = ctx.run_id, ctx.dates
 

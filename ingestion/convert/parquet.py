@@ -47,7 +47,7 @@ GENERATOR = "nba-props from-parquet"
 DEFAULT_SEASON = "2025-26"
 MANAGED = ("balldontlie", "odds_api", "nbacom", "_manifest.json")
 # the dbt sources (or source tables) this landing area carries, listed in the manifest's `sources`: the others
-# (rosters, play-by-play, the injury report) are off for freshness checks (dbt_project/freshness.py)
+# (rosters, play-by-play, the injury report) are off for freshness checks (dbt_project/control/freshness.py)
 SOURCES = ("balldontlie", "nbacom.schedule", "odds_api")
 ROWS_PER_GAME = 100  # stat-line id = game id * ROWS_PER_GAME + row number
 DEFAULT_TIPOFF_ET = time(19, 0)

@@ -11,8 +11,8 @@
   - is_ruled_out: the injury report rules the player out (injury_status 'Out' in the feature store).
   - is_predicted: has_features and not ruled out: the rows phase 5 predicts.
 
-  The one definition read by the P4 -> P5 coverage gate (dbt_project/gates.py), `nba-props heal`
-  (dbt_project/operations.py) and phase 5 (ml/predict.py). A view: always what its inputs hold now.
+  The one definition read by the P4 -> P5 coverage gate (dbt_project/control/gates.py), `nba-props heal`
+  (dbt_project/control/heal.py) and phase 5 (ml/store.py). A view: always what its inputs hold now.
 #}
 with
 

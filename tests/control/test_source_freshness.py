@@ -1,4 +1,4 @@
-"""Source freshness (dbt_project/freshness.py) against real dbt and DuckDB: sources a deployment does not use
+"""Source freshness (dbt_project/control/freshness.py) against real dbt and DuckDB: sources a deployment does not use
 (dbt var / NBA_PROPS_DISABLED_SOURCES, or absent from a from-parquet landing area) are not checked, recorded,
 alerted or printed; a source table with no rows is "never loaded" (not 0001-01-01, not 17 million hours) in
 nba_monitoring.source_freshness, `nba-props status` and the alert; an unknown name is refused naming it.

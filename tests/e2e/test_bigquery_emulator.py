@@ -155,7 +155,7 @@ def _copy_predictions(duck: Env, bq: Settings) -> None:
 
     pipeline = dlt.pipeline(
         pipeline_name="bq_emulator_predictions",
-        pipelines_dir=str(bq.warehouse_dir / ".dlt_pipelines"),
+        pipelines_dir=str(bq.dlt_pipelines_dir),
         destination=make_destination(bq),
         dataset_name=bq.schema("nba_predictions"),
     )

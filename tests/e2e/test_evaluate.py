@@ -1,4 +1,4 @@
-"""`nba-props evaluate` (ml/evaluate.py): the scoring functions on small hand-made frames whose metrics are
+"""`nba-props evaluate` (dbt_project/evaluate.py): the scoring functions on small hand-made frames whose metrics are
 computed by hand, and one walk-forward evaluation on the shared real data (skipped when it is absent) checked
 against a book-line MAE recomputed here straight from the parquet files."""
 

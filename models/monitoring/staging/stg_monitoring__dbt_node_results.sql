@@ -1,4 +1,4 @@
--- One row per dbt node of every dbt build the runner ran (dbt's run_results.json, dbt_project/history.py).
+-- One row per dbt node of every dbt build the runner ran (dbt's run_results.json, dbt_project/monitoring/history.py).
 with
 
 source as (

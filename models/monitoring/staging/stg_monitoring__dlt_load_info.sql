@@ -1,4 +1,4 @@
--- One row per raw table per phase-1 load: rows and dlt's step times (dbt_project/history.py).
+-- One row per raw table per phase-1 load: rows and dlt's step times (dbt_project/monitoring/history.py).
 with
 
 source as (

@@ -1,4 +1,4 @@
--- The runner's run history (dbt_project/history.py): one row per run, date and phase.
+-- The runner's run history (dbt_project/monitoring/history.py): one row per run, date and phase.
 with
 
 source as (
