@@ -56,8 +56,12 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/sqlfluff lint models tests/dbt --processes 2
 
+# pytest-xdist: one worker per core (PYTEST_WORKERS=0 runs in this process); a module's tests stay on one worker,
+# so its module-scoped fixtures (the fault suite's baseline, the emulator) are built once
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?=
 test: lint bigquery
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 # BigQuery, offline (README "BigQuery"): dbt-bigquery / google-cloud-bigquery / dlt[bigquery] in the project
 # venv, and the emulator (bqemulator: DuckDB + SQLGlot behind BigQuery's REST API) in its own venv, as it pins

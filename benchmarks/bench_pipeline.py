@@ -1,28 +1,32 @@
-"""Benchmark (`make bench`): one real season end to end, the nightly run, overhead, memory and scaling.
+"""Benchmark (`make bench`): one real season end to end, the nightly run, the demo, memory and scaling.
 
     .venv/bin/python benchmarks/bench_pipeline.py [--data-dir ../shared/data] [--season 2024-25]
-        [--work-dir benchmarks/results/work] [--out-dir benchmarks/results] [--no-scaling] [--keep-work]
+        [--baseline ../before] [--suite] [--no-scaling] [--no-demo]
+        [--work-dir benchmarks/results/work] [--out-dir benchmarks/results] [--keep-work]
 
-Writes ``<out-dir>/latest.json`` (every figure) and ``<out-dir>/latest.md`` (the table: metric | value | goal
-| met?). Goals are computed, never asserted: the script exits 0 whether they are met or not.
+Writes ``<out-dir>/latest.json`` (every figure) and ``<out-dir>/latest.md`` (the table: metric | before | after |
+goal | met?). Goals are computed, never asserted: the script exits 0 whether they are met or not. With
+``--baseline`` another checkout (its own ``.venv``; e.g. ``git worktree add ../before <rev>``, then ``make
+install`` there) runs the same scenarios first, so that before and after come from one run on one machine.
 
 What is measured (each run is its own process: the figures include Python start-up, imports and dbt's parse):
 
 * ``full``: the season replayed on a fresh DuckDB warehouse with the product's own command for a season,
   ``nba-props run --start <first game date> --end <last game date>`` (one range run: every phase 1-6 once
-  over every calendar day, phase 5 date by date inside it; the fastest of the product's ways to do a season).
+  over every calendar day, phase 5 date by date inside it).
 * ``daily``: then the nightly job for the last date, ``nba-props run --date <last>`` (its landing files
   loaded again, phases 1-6 for that date, incremental models rebuilt from it), with the week's saved models.
 * ``daily_retrain``: the same after removing that week's xgboost models: what the one night a week that
-  retrains (5 markets) costs.
+  retrains costs.
 * ``phase5_again``: after the full run, phase 5 once more over the season with every model saved: phase 5
   without xgboost training (the predictions it writes are the same).
-* ``wall_over_node_time``: process wall time / (dbt node execution times + the Python steps' times), both read
-  from what the runner records (nba_monitoring.dbt_node_results, pipeline_run_history details).
+* ``scaling``: three seasons (the real season and two copies of it shifted back 52 and 104 weeks with new game
+  ids and seasons: synthetic history) with the same command as ``full``, phases 1-6; over ``full``'s wall.
+* ``demo``: ``nba-props demo`` (the pipeline of `make demo`, after the install) on fresh folders; the pipeline
+  figure is the run's phases as the runner records them.
+* ``--suite``: the test suite, ``python -m pytest -n auto --dist loadscope`` as `make test` runs it (lint excluded).
 * peak memory: VmHWM of the run's process (read by the process itself at exit) and the largest sampled sum of
   RSS over it and its children.
-* ``scaling``: phases 1-4 on one season and on three (the real season and two copies of it shifted back
-  52 and 104 weeks with new game ids and seasons: synthetic history), run over their game dates.
 
 Lines. The converter reads ``props_points_lines.parquet``, which holds no line before 2025-10-21. For dates it
 does not cover, the lines of the history files (``props_history_player_threes``,
@@ -63,12 +67,6 @@ from ingestion.convert import convert_parquet  # noqa: E402
 BOX, GAMES, PROPS = "player_box_scores.parquet", "games.parquet", "props_points_lines.parquet"
 HISTORY_PROPS = ("props_history_player_threes.parquet", "props_history_player_points_rebounds_assists.parquet")
 SHIFT_DAYS = 364  # 52 weeks: a shifted season keeps its weekdays
-GOALS = {  # metric: (goal, how it is met)
-    "full_season_seconds": (60.0, "<="),
-    "daily_over_full": (0.15, "<="),
-    "wall_over_node_time": (1.5, "<="),
-    "scaling_3_over_1": (3.0, "<="),
-}
 
 
 # -- data -----------------------------------------------------------------------------------------------------
@@ -259,14 +257,32 @@ class Measured:
         return {**out, **self.extra}
 
 
-def run_child(label: str, mode: str, args: Any, work: Path, command: str) -> Measured:
-    """Run one pipeline run in its own process, sampling its process tree's RSS and the load average."""
+@dataclass(frozen=True)
+class Checkout:
+    """The code a scenario runs: this checkout, or the one given by --baseline (its own .venv)."""
+
+    label: str
+    root: Path
+
+    @property
+    def python(self) -> str:
+        venv = self.root / ".venv" / "bin" / "python"
+        return str(venv) if self.root != REPO and venv.is_file() else sys.executable
+
+
+HERE = Checkout("after", REPO)
+
+
+def run_child(label: str, mode: str, args: Any, work: Path, command: str, code: Checkout = HERE) -> Measured:
+    """Run one pipeline run in its own process (the code of ``code``), sampling its process tree's RSS and the
+    load average."""
     peak_file = work / f".peak-{label}.json"
     peak_file.unlink(missing_ok=True)
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(code.root), os.environ.get("PYTHONPATH")])),
         "NBA_PROPS_BENCH_PEAK": str(peak_file),
+        "NBA_PROPS_REPORTS_DIR": str(work / "reports"),
         "DBT_TARGET_PATH": str(work / "dbt_target"),
         "DBT_LOG_PATH": str(work / "dbt_logs"),
         "DO_NOT_TRACK": "1",
@@ -277,7 +293,7 @@ def run_child(label: str, mode: str, args: Any, work: Path, command: str) -> Mea
     log = (work / f"{label}.log").open("w")
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, mode, json.dumps(args)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+        [code.python, "-c", CHILD, mode, json.dumps(args)], cwd=code.root, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     samples = {"rss": 0, "procs": 0, "load": []}
 
@@ -416,9 +432,9 @@ def forget_models(settings: Settings, day: date) -> int:
 
 
 # -- scenarios ---------------------------------------------------------------------------------------------------
-def _cli_args(settings: Settings, *extra: str) -> list[str]:
+def _cli_args(settings: Settings, *extra: str, command: str = "run") -> list[str]:
     return [
-        "run",
+        command,
         *extra,
         "--target",
         settings.target,
@@ -438,9 +454,14 @@ def _convert(data: Path, settings: Settings, seasons: list[str], end: date | Non
     return [date.fromisoformat(d) for d in manifest["game_dates"]], time.perf_counter() - started
 
 
-def season_runs(data: Path, season: str, work: Path) -> dict[str, Any]:
+def _fresh(work: Path, name: str) -> Settings:
+    shutil.rmtree(work / name, ignore_errors=True)
+    return eval_settings(work / name)
+
+
+def season_runs(data: Path, season: str, work: Path, code: Checkout = HERE) -> dict[str, Any]:
     """The full season (one range run), then the nightly run of its last date, warm and retraining."""
-    settings = eval_settings(work / "season")
+    settings = _fresh(work, f"season_{code.label}")
     with duckdb.connect() as con:
         last_box = con.execute(
             f"select max(game_date) from '{_sql_path(data / BOX)}' where season = ?", [season]
@@ -448,11 +469,12 @@ def season_runs(data: Path, season: str, work: Path) -> dict[str, Any]:
     dates, convert_seconds = _convert(data, settings, [season], last_box)
     first, last = dates[0], dates[-1]
     full = run_child(
-        "full",
+        f"full_{code.label}",
         "cli",
         _cli_args(settings, "--start", first.isoformat(), "--end", last.isoformat()),
         work,
         f"nba-props run --start {first} --end {last}",
+        code,
     )
     if full.returncode:
         raise SystemExit(f"full season run failed:\n{full.stderr_tail}")
@@ -464,9 +486,15 @@ def season_runs(data: Path, season: str, work: Path) -> dict[str, Any]:
             f"select market, count(*), count(distinct game_date) from {settings.schema('nba_predictions')}"
             ".player_prop_predictions group by 1 order by 1"
         ).fetchall()
+        slowest = con.execute(
+            f"select phase, name, resource_type, round(execution_seconds, 3) from "
+            f"{settings.schema('nba_monitoring')}.dbt_node_results where run_id = ? "
+            "order by execution_seconds desc limit 10",
+            [full_run],
+        ).fetchall()
     # phase 5 once more over the season with every model saved: what phase 5 costs without xgboost training
     again = run_child(
-        "phase5_again",
+        f"phase5_again_{code.label}",
         "runner",
         {
             "target": settings.target,
@@ -478,6 +506,7 @@ def season_runs(data: Path, season: str, work: Path) -> dict[str, Any]:
         },
         work,
         f"PipelineRunner.run(<{first}..{last}>, phases=[5]) with the saved models",
+        code,
     )
     if again.returncode:
         raise SystemExit(f"phase 5 again failed:\n{again.stderr_tail}")
@@ -486,11 +515,12 @@ def season_runs(data: Path, season: str, work: Path) -> dict[str, Any]:
     for label in ("daily", "daily_retrain"):
         removed = forget_models(settings, last) if label == "daily_retrain" else 0
         measured = run_child(
-            label,
+            f"{label}_{code.label}",
             "cli",
             _cli_args(settings, "--date", last.isoformat()),
             work,
             f"nba-props run --date {last}" + (f" ({removed} xgboost models removed first)" if removed else ""),
+            code,
         )
         if measured.returncode:
             raise SystemExit(f"{label} run failed:\n{measured.stderr_tail}")
@@ -504,6 +534,7 @@ def season_runs(data: Path, season: str, work: Path) -> dict[str, Any]:
         "calendar_days": (last - first).days + 1,
         "convert_seconds": round(convert_seconds, 2),
         "predictions_by_market": {m: {"rows": n, "dates": d} for m, n, d in predicted},
+        "slowest_dbt_nodes": [list(r) for r in slowest],
         "full": {
             **full.as_dict(),
             "run_id": full_run,
@@ -520,41 +551,89 @@ def season_runs(data: Path, season: str, work: Path) -> dict[str, Any]:
     }
 
 
-def scaling_runs(prepared: Path, season: str, work: Path) -> dict[str, Any]:
-    """Phases 1-4 over the game dates of one season and of three (two synthetic, see shift_seasons)."""
+def scaling_run(prepared: Path, season: str, work: Path, code: Checkout = HERE) -> dict[str, Any]:
+    """Three seasons (the real one and two synthetic ones before it, see shift_seasons) with the same command
+    as the full season, phases 1-6: ``nba-props run --start <first> --end <last>``. Its wall over the full
+    season's is the scaling ratio."""
     data = work / "data_3_seasons"
     labels = shift_seasons(prepared, season, 2, data)
-    out: dict[str, Any] = {"seasons": labels, "phases": [1, 2, 3, 4]}
-    for n in (1, 3):
-        settings = eval_settings(work / f"scaling_{n}")
-        dates, _ = _convert(data, settings, labels[-n:], None)
-        args = {
-            "target": settings.target,
-            "landing_dir": str(settings.landing_dir),
-            "warehouse_dir": str(settings.warehouse_dir),
-            "exports_dir": str(settings.exports_dir),
-            "dates": [d.isoformat() for d in dates],
-            "phases": [1, 2, 3, 4],
-        }
-        measured = run_child(
-            f"scaling_{n}",
-            "runner",
-            args,
-            work,
-            f"PipelineRunner.run(<{len(dates)} game dates of {', '.join(labels[-n:])}>, phases 1-4)",
+    settings = _fresh(work, f"scaling_{code.label}")
+    dates, _ = _convert(data, settings, labels, None)
+    first, last = dates[0], dates[-1]
+    measured = run_child(
+        f"scaling_3_{code.label}",
+        "cli",
+        _cli_args(settings, "--start", first.isoformat(), "--end", last.isoformat()),
+        work,
+        f"nba-props run --start {first} --end {last} ({len(dates)} game dates of {', '.join(labels)})",
+        code,
+    )
+    if measured.returncode:
+        raise SystemExit(f"scaling run (3 seasons) failed:\n{measured.stderr_tail}")
+    return {
+        "seasons": labels,
+        "game_dates": len(dates),
+        **measured.as_dict(),
+        "phases": run_breakdown(settings, latest_run_id(settings)),
+        "checksums": predictions_checksum(settings),
+    }
+
+
+def demo_run(work: Path, code: Checkout = HERE) -> dict[str, Any]:
+    """`nba-props demo` (what `make demo` runs after the install) on fresh folders of the eval target; the
+    pipeline figure is the run's own wall time as the runner records it (generation and dashboard excluded)."""
+    settings = _fresh(work, f"demo_{code.label}")
+    measured = run_child(f"demo_{code.label}", "cli", _cli_args(settings, command="demo"), work, "nba-props demo", code)
+    if measured.returncode:
+        raise SystemExit(f"demo failed:\n{measured.stderr_tail}")
+    with connect(settings, read_only=True) as con:
+        (seconds,) = con.execute(
+            f"select sum(duration_seconds) from (select any_value(duration_seconds) as duration_seconds from "
+            f"{settings.schema('nba_monitoring')}.pipeline_run_history group by run_id, phase)"
+        ).fetchone()
+    return {
+        **measured.as_dict(),
+        "pipeline_seconds": round(seconds, 2),
+        "phases": run_breakdown(settings, latest_run_id(settings)),
+        "checksums": predictions_checksum(settings),
+    }
+
+
+def suite_run(work: Path) -> dict[str, Any]:
+    """The test suite as `make test` runs it (pytest -n auto --dist loadscope), lint excluded."""
+    log = work / "suite.log"
+    started = time.perf_counter()
+    with log.open("w") as fh:
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-n", "auto", "--dist", "loadscope"],
+            cwd=REPO,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
         )
-        if measured.returncode:
-            raise SystemExit(f"scaling run ({n} seasons) failed:\n{measured.stderr_tail}")
-        out[f"{n}_season"] = {
-            **measured.as_dict(),
-            "game_dates": len(dates),
-            "phases_detail": run_breakdown(settings, latest_run_id(settings)),
-        }
-    out["ratio"] = round(out["3_season"]["wall_seconds"] / out["1_season"]["wall_seconds"], 3)
+    wall = time.perf_counter() - started
+    tail = log.read_text(errors="replace").strip().splitlines()[-1:]
+    return {"wall_seconds": round(wall, 1), "returncode": done.returncode, "summary": tail[0] if tail else ""}
+
+
+def scenarios(prepared: Path, season: str, work: Path, code: Checkout, demo: bool) -> dict[str, Any]:
+    print(f"[bench] == {code.label}: {code.root}", file=sys.stderr, flush=True)
+    out: dict[str, Any] = {"code": str(code.root), "git_commit": _git(code.root, "rev-parse", "HEAD")}
+    out["git_dirty"] = bool(_git(code.root, "status", "--porcelain", "--untracked-files=no"))
+    out["season"] = season_runs(prepared, season, work, code)
+    out["scaling"] = scaling_run(prepared, season, work, code) if not NO_SCALING else None
+    out["demo"] = demo_run(work, code) if demo else None
     return out
 
 
+NO_SCALING = False
+
+
 # -- report ------------------------------------------------------------------------------------------------------
+def _git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
+    return done.stdout.strip()
+
+
 def machine() -> dict[str, Any]:
     def first_line(path: str, key: str) -> str | None:
         try:
@@ -562,10 +641,6 @@ def machine() -> dict[str, Any]:
                 return next((line.split(":", 1)[1].strip() for line in fh if line.startswith(key)), None)
         except OSError:
             return None
-
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False)
-        return done.stdout.strip()
 
     versions = {}
     for package in ("duckdb", "dbt-core", "dbt-duckdb", "dlt", "xgboost", "scikit-learn", "pandas"):
@@ -580,11 +655,22 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "python": platform.python_version(),
         "packages": versions,
-        "git_commit": git("rev-parse", "HEAD"),
-        "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "git_commit": _git(REPO, "rev-parse", "HEAD"),
+        "git_dirty": bool(_git(REPO, "status", "--porcelain", "--untracked-files=no")),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+GOALS = {  # metric: (goal, how it is met) -- issue K's table
+    "full_season_seconds": (60.0, "<="),
+    "peak_rss_mb_full": (1024.0, "<="),
+    "daily_seconds": (10.0, "<="),
+    "daily_over_full": (0.05, "<="),
+    "demo_pipeline_seconds": (40.0, "<="),
+    "test_suite_seconds": (720.0, "<="),
+    "scaling_3_over_1": (2.0, "<="),
+}
 
 
 def _met(metric: str, value: float | None) -> bool | None:
@@ -594,33 +680,29 @@ def _met(metric: str, value: float | None) -> bool | None:
     return value <= goal if how == "<=" else value >= goal
 
 
-def summarize(season: dict[str, Any], scaling: dict[str, Any] | None) -> dict[str, Any]:
+def metrics(side: dict[str, Any], suite: dict[str, Any] | None = None) -> dict[str, Any]:
+    season, scaling, demo = side["season"], side.get("scaling"), side.get("demo")
     full, daily = season["full"], season["daily"]
-    metrics: dict[str, Any] = {
+    p5 = full["phases"]["5_predictions"]["seconds"]
+    p5_saved = season["phase5_again"]["phases"]["5_predictions"]["seconds"]
+    return {
         "full_season_seconds": full["wall_seconds"],
         "load_1min_mean_during_full": full["load_1min_mean"],  # the machine may be shared: context for the times
+        "peak_rss_mb_full": full["peak_rss_mb"],
+        "peak_tree_rss_mb_full": full["peak_tree_rss_mb"],
         "daily_seconds": daily["wall_seconds"],
         "daily_over_full": round(daily["wall_seconds"] / full["wall_seconds"], 4),
         "daily_retrain_seconds": season["daily_retrain"]["wall_seconds"],
-        "phase5_full_seconds": full["phases"]["5_predictions"]["seconds"],
-        "phase5_with_saved_models_seconds": season["phase5_again"]["phases"]["5_predictions"]["seconds"],
-        "wall_over_node_time": round(full["wall_seconds"] / full["accounted_seconds"], 3),
-        "wall_over_node_time_daily": round(daily["wall_seconds"] / daily["accounted_seconds"], 3),
-        "peak_rss_mb_full": full["peak_rss_mb"],
-        "peak_tree_rss_mb_full": full["peak_tree_rss_mb"],
         "peak_rss_mb_daily": daily["peak_rss_mb"],
-        "peak_tree_rss_mb_daily": daily["peak_tree_rss_mb"],
-        "scaling_1_season_seconds": scaling["1_season"]["wall_seconds"] if scaling else None,
-        "scaling_3_season_seconds": scaling["3_season"]["wall_seconds"] if scaling else None,
-        "scaling_3_over_1": scaling["ratio"] if scaling else None,
-    }
-    return {
-        name: {
-            "value": value,
-            "goal": f"{GOALS[name][1]} {GOALS[name][0]:g}" if name in GOALS else None,
-            "met": _met(name, value),
-        }
-        for name, value in metrics.items()
+        "demo_pipeline_seconds": demo["pipeline_seconds"] if demo else None,
+        "demo_process_seconds": demo["wall_seconds"] if demo else None,
+        "test_suite_seconds": suite["wall_seconds"] if suite else None,
+        "scaling_3_season_seconds": scaling["wall_seconds"] if scaling else None,
+        "scaling_3_over_1": round(scaling["wall_seconds"] / full["wall_seconds"], 3) if scaling else None,
+        "phase5_full_seconds": p5,
+        "phase5_with_saved_models_seconds": p5_saved,
+        "xgboost_training_seconds_est": round(p5 - p5_saved, 2),
+        "wall_over_node_time": round(full["wall_seconds"] / full["accounted_seconds"], 3),
     }
 
 
@@ -630,17 +712,45 @@ def _fmt(value: Any) -> str:
     return f"{value:,.3f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
 
 
+def _phase_table(title: str, run: dict[str, Any]) -> list[str]:
+    lines = [
+        title,
+        "",
+        "| phase | status | wall | dbt nodes (sum) | Python step | other |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, p in run["phases"].items():
+        if "seconds" in p:
+            lines.append(
+                f"| {name} | {p['status']} | {_fmt(p['seconds'])} | {_fmt(p['dbt_node_seconds'])} "
+                f"({p['dbt_nodes']}) | {_fmt(p['python_seconds'])} | {_fmt(p['other_seconds'])} |"
+            )
+    monitoring = run["phases"]["0_monitoring"]
+    phases_total = sum(p.get("seconds", 0.0) for p in run["phases"].values())
+    steps = next((p["dlt_step_seconds"] for p in run["phases"].values() if "dlt_step_seconds" in p), None)
+    lines += [
+        f"| monitoring build | - | - | {_fmt(monitoring['dbt_node_seconds'])} ({monitoring['dbt_nodes']}) | - | - |",
+        "",
+        f"Process wall {_fmt(run['wall_seconds'])} s = phases {_fmt(round(phases_total, 2))} s + start-up, "
+        f"source freshness, monitoring build and alerts {_fmt(round(run['wall_seconds'] - phases_total, 2))} s."
+        + (f" Phase 1's dlt steps: {', '.join(f'{k} {_fmt(v)} s' for k, v in steps.items())}." if steps else ""),
+        "",
+    ]
+    return lines
+
+
 def write_markdown(result: dict[str, Any], path: Path) -> None:
-    season, info = result["season"], result["machine"]
-    full = season["full"]
+    info, after, before = result["machine"], result["after"], result.get("before")
+    season = after["season"]
     lines = [
         f"# nba-props benchmark ({info['date']}, commit {info['git_commit'][:10]}"
         f"{' + local changes' if info['git_dirty'] else ''})",
         "",
         f"Season {season['season']} from `{result['data_dir']}`: {season['game_dates']} game dates, "
-        f"{season['first_date']}..{season['last_date']}, DuckDB target `eval` on a fresh warehouse. "
+        f"{season['first_date']}..{season['last_date']}, DuckDB target `eval` on fresh warehouses. "
         f"Machine: {info['cpus']} CPUs ({info['cpu_model']}), {info['memory_total']}; load average at start "
-        f"{', '.join(map(str, info['load_average_at_start']))} (shared machine: timings are noisy).",
+        f"{', '.join(map(str, info['load_average_at_start']))}, at the end "
+        f"{', '.join(map(str, result['load_average_at_end']))} (1, 5, 15 min; a shared machine makes timings noisy).",
         "",
         "Lines: `props_points_lines.parquet` has none before 2025-10-21; added from the history files for the "
         "dates it does not cover: "
@@ -650,81 +760,127 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
         )
         + " quotes.",
         "",
-        "| metric | value | goal | met? |",
-        "|---|---|---|---|",
     ]
+    if before:
+        lines += [
+            f"Before = `{before['code']}` at {before['git_commit'][:10]}, after = this checkout at "
+            f"{after['git_commit'][:10]}{' + local changes' if after['git_dirty'] else ''}: the same scenarios, "
+            "one after the other in this run.",
+            "",
+            "| metric | before | after | after / before | goal | met (after)? |",
+            "|---|---|---|---|---|---|",
+        ]
+    else:
+        lines += ["| metric | value | goal | met? |", "|---|---|---|---|"]
     for name, m in result["metrics"].items():
+        goal = f"{GOALS[name][1]} {GOALS[name][0]:g}" if name in GOALS else "-"
         met = "-" if m["met"] is None else ("yes" if m["met"] else "**no**")
-        lines.append(f"| {name} | {_fmt(m['value'])} | {m['goal'] or '-'} | {met} |")
-    lines += [
-        "",
-        f"Full season, `{full['command']}` (run {full['run_id']}), per phase in seconds (dbt nodes: the "
-        "sum of their execution times and how many; dbt runs 2 threads, so the sum can exceed the phase's "
-        "wall and `other` = wall - nodes - Python step is then negative):",
-        "",
-        "| phase | status | wall | dbt nodes (sum) | Python step | other |",
-        "|---|---|---|---|---|---|",
-    ]
-    for name, p in full["phases"].items():
-        if "seconds" in p:
-            lines.append(
-                f"| {name} | {p['status']} | {_fmt(p['seconds'])} | {_fmt(p['dbt_node_seconds'])} "
-                f"({p['dbt_nodes']}) | {_fmt(p['python_seconds'])} | {_fmt(p['other_seconds'])} |"
+        if before:
+            ratio = (
+                _fmt(round(m["after"] / m["before"], 3))
+                if isinstance(m["after"], (int, float)) and isinstance(m["before"], (int, float)) and m["before"]
+                else "-"
             )
-    phases_total = sum(p.get("seconds", 0.0) for p in full["phases"].values())
+            lines.append(f"| {name} | {_fmt(m['before'])} | {_fmt(m['after'])} | {ratio} | {goal} | {met} |")
+        else:
+            lines.append(f"| {name} | {_fmt(m['after'])} | {goal} | {met} |")
+    lines.append("")
+    if result.get("suite"):
+        lines += [f"Test suite (`python -m pytest`, after): {result['suite']['summary']}.", ""]
+    if before:
+        same = {
+            scenario: before[key]["checksums"]["player_prop_predictions"]
+            == after[key]["checksums"]["player_prop_predictions"]
+            for scenario, key in (("full season", "season_full"), ("3 seasons", "scaling"), ("demo", "demo"))
+            if _checksums(before, key) and _checksums(after, key)
+        }
+        lines += [
+            "Predictions before and after (exact, order-independent checksum of every column phase 5 writes but "
+            "run ids and times): "
+            + ", ".join(f"{k} {'identical' if v else '**different**'}" for k, v in same.items())
+            + ".",
+            "",
+        ]
+    lines += _phase_table(
+        f"Full season after, `{season['full']['command']}` (run {season['full']['run_id']}), per phase in seconds "
+        "(dbt nodes: the sum of their execution times and how many; dbt runs 2 threads, so the sum can exceed the "
+        "phase's wall and `other` = wall - nodes - Python step is then negative):",
+        season["full"],
+    )
+    if before:
+        lines += _phase_table("The same before:", before["season"]["full"])
     again = season["phase5_again"]
-    same = again["checksums"]["player_prop_predictions"] == full["checksums"]["player_prop_predictions"]
-    steps = next((p["dlt_step_seconds"] for p in full["phases"].values() if "dlt_step_seconds" in p), None)
+    same_again = again["checksums"]["player_prop_predictions"] == season["full"]["checksums"]["player_prop_predictions"]
     lines += [
-        f"| monitoring build | - | - | {_fmt(full['phases']['0_monitoring']['dbt_node_seconds'])} "
-        f"({full['phases']['0_monitoring']['dbt_nodes']}) | - | - |",
-        "",
-        f"Process wall {_fmt(full['wall_seconds'])} s = phases {_fmt(round(phases_total, 2))} s + start-up, "
-        f"source freshness, monitoring build and alerts {_fmt(round(full['wall_seconds'] - phases_total, 2))} s. "
-        f"Mean 1-min load average during the run: {full['load_1min_mean']}."
-        + (f" Phase 1's dlt steps: {', '.join(f'{k} {_fmt(v)} s' for k, v in steps.items())}." if steps else ""),
+        "What remains of the season run (after): phase 5 again over the season with every model saved (no "
+        f"xgboost training) takes {_fmt(again['phases']['5_predictions']['seconds'])} s of phase 5's "
+        f"{_fmt(season['full']['phases']['5_predictions']['seconds'])} s (predictions identical to the full run's: "
+        f"{'yes' if same_again else '**no**'}); the slowest dbt nodes: "
+        + ", ".join(f"{name} {_fmt(sec)} s (phase {ph})" for ph, name, _t, sec in season["slowest_dbt_nodes"][:6])
+        + ".",
         "",
         "Predictions per market: "
         + ", ".join(f"{m} {v['rows']:,} rows on {v['dates']} dates" for m, v in season["predictions_by_market"].items())
         + ".",
         "",
-        f"Phase 5 again over the season with every model saved (no xgboost training): "
-        f"{_fmt(again['phases']['5_predictions']['seconds'])} s; predictions identical to the full run's (exact "
-        f"checksum): {'yes' if same else '**no**'}.",
-        "",
         "Nightly run (`"
         + season["daily"]["command"]
         + "`): "
         + ", ".join(f"{k} {_fmt(v['seconds'])} s" for k, v in season["daily"]["phases"].items() if "seconds" in v)
+        + (
+            "; before: "
+            + ", ".join(
+                f"{k} {_fmt(v['seconds'])} s" for k, v in before["season"]["daily"]["phases"].items() if "seconds" in v
+            )
+            if before
+            else ""
+        )
         + ".",
         "",
     ]
-    if result.get("scaling"):
-        s = result["scaling"]
+    if after.get("scaling"):
+        s = after["scaling"]
         lines += [
-            f"Scaling: phases 1-4 over the game dates of {s['seasons'][-1]} "
-            f"({s['1_season']['game_dates']} dates) {_fmt(s['1_season']['wall_seconds'])} s, and of "
-            f"{', '.join(s['seasons'])} ({s['3_season']['game_dates']} dates; the two earlier seasons are "
-            f"the real one shifted back 52 and 104 weeks) {_fmt(s['3_season']['wall_seconds'])} s.",
+            f"Scaling: `{s['command']}`: {s['game_dates']} game dates (the two earlier seasons are the real one "
+            f"shifted back 52 and 104 weeks), phases 1-6, {_fmt(s['wall_seconds'])} s against the full season's "
+            f"{_fmt(season['full']['wall_seconds'])} s.",
             "",
         ]
     lines += ["Every figure, with the commands, load averages and checksums of the predictions: `latest.json`.", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
+def _checksums(side: dict[str, Any], key: str) -> dict[str, Any] | None:
+    if key == "season_full":
+        return side["season"]["full"].get("checksums")
+    return (side.get(key) or {}).get("checksums")
+
+
 def main() -> None:
+    global NO_SCALING
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--season", default="2024-25")
     parser.add_argument("--work-dir", type=Path, default=REPO / "benchmarks" / "results" / "work")
     parser.add_argument("--out-dir", type=Path, default=REPO / "benchmarks" / "results")
-    parser.add_argument("--no-scaling", action="store_true", help="Skip the 1 vs 3 seasons runs.")
+    parser.add_argument("--no-scaling", action="store_true", help="Skip the 3-season run.")
+    parser.add_argument("--no-demo", action="store_true", help="Skip `nba-props demo`.")
+    parser.add_argument("--suite", action="store_true", help="Also time the test suite (pytest; minutes).")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="Another checkout (with its own .venv, e.g. `git worktree add ../before <rev>`) run first with the "
+        "same scenarios: the table shows before and after from this one run.",
+    )
     parser.add_argument("--keep-work", action="store_true", help="Keep the work directory (warehouses, logs).")
     args = parser.parse_args()
+    NO_SCALING = args.no_scaling
     if not re.fullmatch(r"\d{4}-\d{2}", args.season):
         raise SystemExit(f"--season {args.season!r}: expected e.g. 2024-25")
     if not (args.data_dir / BOX).is_file():
         raise SystemExit(f"skipped: no real data in {args.data_dir} (pass --data-dir)")
+    if args.baseline and not (args.baseline / "benchmarks").is_dir():
+        raise SystemExit(f"--baseline {args.baseline}: not a checkout of nba-props")
     work = args.work_dir.resolve()
     marker = work / ".nba-props-bench-work"  # the bench deletes only a work folder it made itself
     if work.exists() and any(work.iterdir()) and not marker.is_file():
@@ -736,15 +892,30 @@ def main() -> None:
     started = time.perf_counter()
     prepared = work / "data"
     lines = prepare_data(args.data_dir, prepared)
-    season = season_runs(prepared, args.season, work)
-    scaling = None if args.no_scaling else scaling_runs(prepared, args.season, work)
+    before = (
+        scenarios(prepared, args.season, work, Checkout("before", args.baseline.resolve()), not args.no_demo)
+        if args.baseline
+        else None
+    )
+    after = scenarios(prepared, args.season, work, HERE, not args.no_demo)
+    suite = suite_run(work) if args.suite else None
+    after_metrics, before_metrics = metrics(after, suite), metrics(before) if before else {}
     result = {
         "machine": info,
         "data_dir": str(args.data_dir),
         "lines_added_from_history_files": lines,
-        "metrics": summarize(season, scaling),
-        "season": season,
-        "scaling": scaling,
+        "metrics": {
+            name: {
+                "before": before_metrics.get(name),
+                "after": value,
+                "goal": f"{GOALS[name][1]} {GOALS[name][0]:g}" if name in GOALS else None,
+                "met": _met(name, value),
+            }
+            for name, value in after_metrics.items()
+        },
+        "before": before,
+        "after": after,
+        "suite": suite,
         "bench_seconds": round(time.perf_counter() - started, 1),
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
     }

@@ -24,13 +24,56 @@ from ml.systems import Ensemble, MeanBaseline, XGBoostModel, build_systems
 
 @dataclass
 class Session:
-    """What one run of phase 5 (``predict_dates``, or one ``predict_date``) keeps across its dates. The
-    training data, which only phases 1-4 write, does not change within it: a market's training frame of a
-    week is read and fingerprinted once (``fingerprints``), and a model, once trained or loaded, is reused
-    (``models``) instead of being reloaded from its artifact."""
+    """What one run of phase 5 (``predict_dates``, or one ``predict_date``) keeps across its dates. What only
+    phases 1-4 write does not change within it: a market's training frame of a week is read and fingerprinted
+    once (``fingerprints``), a model, once trained or loaded, is reused (``models``) instead of being reloaded
+    from its artifact, and the slate, xgboost's feature rows and the baselines' residual history (the feature
+    store's) of all the session's dates ``first..last`` are read once and split by date (``day_rows``,
+    ``baseline_residuals``). The model systems' own residuals are read per date: they grow with the
+    predictions the session writes."""
 
+    first: date | None = None
+    last: date | None = None
     fingerprints: dict[tuple[str, date], tuple[int, str]] = field(default_factory=dict)
     models: dict[tuple, object] = field(default_factory=dict)
+    frames: dict[tuple[str, ...], dict[date, pd.DataFrame]] = field(default_factory=dict)
+    residuals: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def covers(self, game_date: date) -> bool:
+        return self.first is not None and self.last is not None and self.first <= game_date <= self.last
+
+    def day_rows(self, key: tuple[str, ...], game_date: date, read) -> pd.DataFrame:
+        """The rows of ``game_date`` of what ``read(first, last)`` returns (read once per session and ``key``),
+        as a frame of their own (index 0..n-1, as a read of that date alone returns them); outside the
+        session's dates, ``read(game_date, game_date)``."""
+        if not self.covers(game_date):
+            return read(game_date, game_date)
+        if key not in self.frames:
+            frame = read(self.first, self.last)
+            days = pd.to_datetime(frame["game_date"]).dt.date
+            self.frames[key] = {d: part.reset_index(drop=True) for d, part in frame.groupby(days, sort=False)}
+            self.frames[key][_EMPTY] = frame.iloc[0:0].reset_index(drop=True)
+        by_day = self.frames[key]
+        return by_day.get(game_date, by_day[_EMPTY])
+
+    def baseline_residuals(self, settings: Settings, system: MeanBaseline, game_date: date) -> np.ndarray:
+        """The feature-store residuals of a baseline from games before ``game_date`` (ml.store.load_residuals,
+        ml.calibration.residuals_before): read once through the session's last date, ordered by date, and the
+        prefix before ``game_date`` taken."""
+        if not self.covers(game_date):
+            past = store.load_residuals(settings, system.market, system.mean_column, game_date)
+            return residuals_before(past, game_date)
+        key = (system.market.key, system.mean_column)
+        if key not in self.residuals:
+            past = store.load_residuals(settings, system.market, system.mean_column, self.last + timedelta(days=1))
+            days = pd.to_datetime(past["game_date"]).to_numpy("datetime64[D]")
+            order = np.argsort(days, kind="stable")
+            self.residuals[key] = (days[order], past["residual"].to_numpy(float)[order])
+        days, values = self.residuals[key]
+        return values[: np.searchsorted(days, np.datetime64(game_date, "D"), side="left")]
+
+
+_EMPTY = date.min  # Session.frames: the columns of a read, for dates without rows
 
 
 def ensure_table(settings: Settings) -> None:
@@ -82,7 +125,10 @@ def predict_xgboost(
     settings: Settings, session: Session, system: XGBoostModel, game_date: date, registry: list[dict]
 ) -> pd.Series:
     """xgboost's predicted stat per player_id for ``game_date`` (empty when no model can be trained yet)."""
-    rows = store.feature_rows(settings, system.market, game_date)
+    market = system.market
+    rows = session.day_rows(
+        ("features", market.key), game_date, lambda first, last: store.feature_rows(settings, market, first, last)
+    )
     if rows.empty:
         return pd.Series(dtype=float)
     model = model_for(settings, session, system, game_date, registry)
@@ -127,12 +173,11 @@ def _add_mean(
         inputs[system.mean_column] = mean.where(inputs[required.mean_column].notna())
 
 
-def _residuals(settings: Settings, system: MeanBaseline, game_date: date) -> np.ndarray:
+def _residuals(settings: Settings, session: Session, system: MeanBaseline, game_date: date) -> np.ndarray:
     if isinstance(system, (XGBoostModel, Ensemble)):
         past = store.load_prediction_residuals(settings, system.name, system.model_version, system.market, game_date)
-    else:
-        past = store.load_residuals(settings, system.market, system.mean_column, game_date)
-    return residuals_before(past, game_date)
+        return residuals_before(past, game_date)
+    return session.baseline_residuals(settings, system, game_date)
 
 
 def predict_market(
@@ -155,7 +200,7 @@ def predict_market(
         frame = inputs[inputs[system.mean_column].notna()].copy()
         if frame.empty:
             continue
-        out = system.predict(frame, _residuals(settings, system, game_date))
+        out = system.predict(frame, _residuals(settings, session, system, game_date))
         frame["predicted_value"] = out["predicted_value"]
         frame["prob_over"] = out["prob_over"]
         rec, edge = recommend(
@@ -181,14 +226,14 @@ def predict_dates(settings: Settings, dates: list[date], run_id: str, params: di
     connection, the project vars read once and the training data, which only phases 1-4 write, fingerprinted
     once per market and week (``Session``). Rows written: the same as date by date."""
     with store.one_connection(settings):
-        session = Session()
+        session = Session(min(dates), max(dates)) if dates else Session()
         merged = {**project_vars(settings.project_dir), **(params or {})}
         return {d.isoformat(): _predict_date(settings, session, d, run_id, merged) for d in dates}
 
 
 def _predict_date(settings: Settings, session: Session, game_date: date, run_id: str, params: dict) -> int:
     min_edge = float(params.get("min_edge", 0.03))
-    inputs = store.load_inputs(settings, game_date)
+    inputs = session.day_rows(("inputs",), game_date, lambda first, last: store.load_inputs(settings, first, last))
     store.ensure_predictions_table(settings)
     store.ensure_registry(settings)  # graded and tested by phase 5 even before any model is trained
     frames: list[pd.DataFrame] = []

@@ -132,10 +132,12 @@ def _form_columns() -> list[str]:
     return columns
 
 
-def load_inputs(settings: Settings, game_date: date) -> pd.DataFrame:
+def load_inputs(settings: Settings, game_date: date, last: date | None = None) -> pd.DataFrame:
     """The date's predicted rows of the slate (nba_precompute.prediction_slate, ``is_predicted``: every book's
     pre-game line of every market of the seed for the players with a feature row who are not ruled out), with
-    the market's consensus line (``line_consensus``) and the player's form columns from the feature store."""
+    the market's consensus line (``line_consensus``) and the player's form columns from the feature store.
+    With ``last``: the rows of every date from ``game_date`` to ``last`` in one read (by date, then as for one
+    date: a run's phase 5 reads its slate once)."""
     precompute = settings.schema("nba_precompute")
     form = ", ".join(f"f.{c}" for c in _form_columns())
     with connect(settings, read_only=False) as con:
@@ -153,10 +155,10 @@ def load_inputs(settings: Settings, game_date: date) -> pd.DataFrame:
             from {precompute}.prediction_slate as s
             inner join {precompute}.ml_feature_store as f
                 on f.player_id = s.player_id and f.game_date = s.game_date
-            where s.game_date = ? and s.is_predicted
-            order by s.market, f.player_id, s.bookmaker
+            where s.game_date between ? and ? and s.is_predicted
+            order by s.game_date, s.market, f.player_id, s.bookmaker
             """,
-            [game_date],
+            [game_date, last or game_date],
         ).df()
 
 
@@ -175,7 +177,7 @@ def _frame_sql(settings: Settings, market: Market, target: bool) -> str:
         f"inner join {analytics}.player_game_summary as s on s.player_id = f.player_id and s.game_date = f.game_date "
         f"{lines} where f.game_date < ? and s.played and s.{market.actual_column} is not null"
         if target
-        else f" from {precompute}.ml_feature_store as f {lines} where f.game_date = ?"
+        else f" from {precompute}.ml_feature_store as f {lines} where f.game_date between ? and ?"
     )
     # the column names are ml.xgb.LINE_FEATURES
     return f"""
@@ -199,10 +201,11 @@ def training_frame(settings: Settings, market: Market, before: date) -> pd.DataF
         return con.execute(_frame_sql(settings, market, target=True), [market.key, before, before]).df()
 
 
-def feature_rows(settings: Settings, market: Market, game_date: date) -> pd.DataFrame:
-    """The model inputs of one date, one row per player."""
+def feature_rows(settings: Settings, market: Market, game_date: date, last: date | None = None) -> pd.DataFrame:
+    """The model inputs of one date, one row per player (with ``last``: of every date to ``last``, by date)."""
+    last = last or game_date
     with connect(settings) as con:
-        return con.execute(_frame_sql(settings, market, target=False), [market.key, game_date, game_date]).df()
+        return con.execute(_frame_sql(settings, market, target=False), [market.key, last, game_date, last]).df()
 
 
 def registry_entry(settings: Settings, system, through: date) -> dict | None:

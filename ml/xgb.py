@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.errors import UsageError
 from core.settings import Settings
 from ml.features import feature_spec
 
@@ -93,10 +94,25 @@ def _params(system) -> dict:
     }
 
 
+THREADS_ENV = "NBA_PROPS_XGB_THREADS"
+
+
+def threads(system) -> int:
+    """The threads one fit uses: ``NBA_PROPS_XGB_THREADS`` when set, else the system's ``n_jobs``. A machine
+    setting, not a model parameter: the trees are the same for any number of threads (hist), so it is not in
+    the registry's params and a saved model stays valid when it changes."""
+    value = os.environ.get(THREADS_ENV, "").strip()
+    if not value:
+        return system.n_jobs
+    if not value.isdigit() or int(value) < 1:
+        raise UsageError(f"{THREADS_ENV}={value!r}: expected a whole number of threads >= 1")
+    return int(value)
+
+
 def fit(system, train: pd.DataFrame, columns: list[str]):
     from xgboost import XGBRegressor
 
-    model = XGBRegressor(**_params(system), n_jobs=system.n_jobs)
+    model = XGBRegressor(**_params(system), n_jobs=threads(system))
     model.fit(train[columns].to_numpy(float), train["target"].to_numpy(float))
     return model
 

@@ -22,6 +22,10 @@ def _isolated_dbt_artifacts(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["DBT_LOG_PATH"] = str(base / "logs")
     os.environ["DO_NOT_TRACK"] = "1"
     os.environ["RUNTIME__DLT_TELEMETRY"] = "false"
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # pytest -n: one xgboost thread per worker (the workers share the cores; two threads each wait on
+        # each other and a fit takes several times longer). The trees are the same (ml/xgb.py: threads)
+        os.environ.setdefault("NBA_PROPS_XGB_THREADS", "1")
 
 
 @pytest.fixture(scope="session")

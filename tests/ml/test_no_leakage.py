@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from core.warehouse import connect
+from dbt_project.control.runner import PipelineRunner
 from tests.support.env import make_env
 
 pytestmark = pytest.mark.e2e
+FEATURE_PHASES = (1, 2, 3, 4)
 
 
 def _shift_box_score(row: dict) -> None:
@@ -79,15 +81,16 @@ def test_future_stats_cannot_change_todays_features(tmp_path, demo_landing):
     landing, game_dates = demo_landing
     dates = game_dates[:10]
     day = dates[7].isoformat()
-    first, last = dates[0].isoformat(), dates[-1].isoformat()
 
+    # phases 1-4 over the range (the feature store is phase 4's): what `nba-props run --start --end` runs first
     original = make_env(tmp_path / "original", landing, dates)
-    assert original.cli("run", "--start", first, "--end", last).exit_code == 0
+    result = PipelineRunner(original.settings).run(original.all_dates, phases=FEATURE_PHASES)
+    assert result.ok, [(p.phase, p.status, p.message) for p in result.phases]
 
     rewritten = make_env(tmp_path / "rewritten", landing, dates, copy_landing=True)
     assert _rewrite_from(rewritten.settings.landing_dir, day) > 500
-    result = rewritten.cli("run", "--start", first, "--end", last)
-    assert result.exit_code == 0, result.output
+    result = PipelineRunner(rewritten.settings).run(rewritten.all_dates, phases=FEATURE_PHASES)
+    assert result.ok, [(p.phase, p.status, p.message) for p in result.phases]
 
     before = _features(original, day)
     assert len(before) > 100

@@ -247,3 +247,20 @@ def test_ensemble_stacks_components_on_the_consensus_line_from_past_dates_only(d
     inputs = store.load_inputs(demo_env.settings, day)
     assert set(inputs["market"]) <= set(MARKETS)
     predict_date(demo_env.settings, day, "restore")
+
+
+def test_fit_threads_come_from_the_environment_and_bad_values_are_refused(monkeypatch):
+    from core.errors import UsageError
+    from ml import xgb
+    from ml.markets import MARKETS
+    from ml.systems import build_systems
+
+    system = next(s for s in build_systems({}, next(iter(MARKETS.values()))) if s.name == "xgboost")
+    monkeypatch.delenv(xgb.THREADS_ENV, raising=False)
+    assert xgb.threads(system) == system.n_jobs == 2
+    monkeypatch.setenv(xgb.THREADS_ENV, "1")
+    assert xgb.threads(system) == 1
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv(xgb.THREADS_ENV, bad)
+        with pytest.raises(UsageError, match=xgb.THREADS_ENV):
+            xgb.threads(system)
