@@ -615,17 +615,14 @@ def suite_run(work: Path) -> dict[str, Any]:
     return {"wall_seconds": round(wall, 1), "returncode": done.returncode, "summary": tail[0] if tail else ""}
 
 
-def scenarios(prepared: Path, season: str, work: Path, code: Checkout, demo: bool) -> dict[str, Any]:
+def scenarios(prepared: Path, season: str, work: Path, code: Checkout, demo: bool, scaling: bool) -> dict[str, Any]:
     print(f"[bench] == {code.label}: {code.root}", file=sys.stderr, flush=True)
     out: dict[str, Any] = {"code": str(code.root), "git_commit": _git(code.root, "rev-parse", "HEAD")}
     out["git_dirty"] = bool(_git(code.root, "status", "--porcelain", "--untracked-files=no"))
     out["season"] = season_runs(prepared, season, work, code)
-    out["scaling"] = scaling_run(prepared, season, work, code) if not NO_SCALING else None
     out["demo"] = demo_run(work, code) if demo else None
+    out["scaling"] = scaling_run(prepared, season, work, code) if scaling else None
     return out
-
-
-NO_SCALING = False
 
 
 # -- report ------------------------------------------------------------------------------------------------------
@@ -857,13 +854,17 @@ def _checksums(side: dict[str, Any], key: str) -> dict[str, Any] | None:
 
 
 def main() -> None:
-    global NO_SCALING
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--season", default="2024-25")
     parser.add_argument("--work-dir", type=Path, default=REPO / "benchmarks" / "results" / "work")
     parser.add_argument("--out-dir", type=Path, default=REPO / "benchmarks" / "results")
     parser.add_argument("--no-scaling", action="store_true", help="Skip the 3-season run.")
+    parser.add_argument(
+        "--baseline-scaling",
+        action="store_true",
+        help="Run the 3-season run on the baseline too (it trains about 9 times the season's xgboost work).",
+    )
     parser.add_argument("--no-demo", action="store_true", help="Skip `nba-props demo`.")
     parser.add_argument("--suite", action="store_true", help="Also time the test suite (pytest; minutes).")
     parser.add_argument(
@@ -874,7 +875,6 @@ def main() -> None:
     )
     parser.add_argument("--keep-work", action="store_true", help="Keep the work directory (warehouses, logs).")
     args = parser.parse_args()
-    NO_SCALING = args.no_scaling
     if not re.fullmatch(r"\d{4}-\d{2}", args.season):
         raise SystemExit(f"--season {args.season!r}: expected e.g. 2024-25")
     if not (args.data_dir / BOX).is_file():
@@ -893,11 +893,18 @@ def main() -> None:
     prepared = work / "data"
     lines = prepare_data(args.data_dir, prepared)
     before = (
-        scenarios(prepared, args.season, work, Checkout("before", args.baseline.resolve()), not args.no_demo)
+        scenarios(
+            prepared,
+            args.season,
+            work,
+            Checkout("before", args.baseline.resolve()),
+            not args.no_demo,
+            args.baseline_scaling and not args.no_scaling,
+        )
         if args.baseline
         else None
     )
-    after = scenarios(prepared, args.season, work, HERE, not args.no_demo)
+    after = scenarios(prepared, args.season, work, HERE, not args.no_demo, not args.no_scaling)
     suite = suite_run(work) if args.suite else None
     after_metrics, before_metrics = metrics(after, suite), metrics(before) if before else {}
     result = {

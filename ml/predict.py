@@ -28,32 +28,36 @@ class Session:
     phases 1-4 write does not change within it: a market's training frame of a week is read and fingerprinted
     once (``fingerprints``), a model, once trained or loaded, is reused (``models``) instead of being reloaded
     from its artifact, and the slate, xgboost's feature rows and the baselines' residual history (the feature
-    store's) of all the session's dates ``first..last`` are read once and split by date (``day_rows``,
-    ``baseline_residuals``). The model systems' own residuals are read per date: they grow with the
-    predictions the session writes."""
+    store's) of the session's dates ``first..last`` are read a month at a time and split by date
+    (``day_rows``), the residuals once (``baseline_residuals``). The model systems' own residuals are read per
+    date: they grow with the predictions the session writes."""
 
     first: date | None = None
     last: date | None = None
     fingerprints: dict[tuple[str, date], tuple[int, str]] = field(default_factory=dict)
     models: dict[tuple, object] = field(default_factory=dict)
-    frames: dict[tuple[str, ...], dict[date, pd.DataFrame]] = field(default_factory=dict)
+    frames: dict[tuple, dict[date, pd.DataFrame]] = field(default_factory=dict)
     residuals: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def covers(self, game_date: date) -> bool:
         return self.first is not None and self.last is not None and self.first <= game_date <= self.last
 
     def day_rows(self, key: tuple[str, ...], game_date: date, read) -> pd.DataFrame:
-        """The rows of ``game_date`` of what ``read(first, last)`` returns (read once per session and ``key``),
-        as a frame of their own (index 0..n-1, as a read of that date alone returns them); outside the
-        session's dates, ``read(game_date, game_date)``."""
+        """The rows of ``game_date`` of what ``read(first, last)`` returns, as a frame of their own (index
+        0..n-1, as a read of that date alone returns them). Within the session's dates they are read a window of
+        ``WINDOW_DAYS`` at a time (a season in a few reads, memory bounded by a window); outside, alone."""
         if not self.covers(game_date):
             return read(game_date, game_date)
-        if key not in self.frames:
-            frame = read(self.first, self.last)
+        start = self.first + timedelta(days=(game_date - self.first).days // WINDOW_DAYS * WINDOW_DAYS)
+        window = (*key, start)
+        if window not in self.frames:
+            for old in [k for k in self.frames if k[:-1] == key]:  # dates come in order: one window per key
+                del self.frames[old]
+            frame = read(start, min(self.last, start + timedelta(days=WINDOW_DAYS - 1)))
             days = pd.to_datetime(frame["game_date"]).dt.date
-            self.frames[key] = {d: part.reset_index(drop=True) for d, part in frame.groupby(days, sort=False)}
-            self.frames[key][_EMPTY] = frame.iloc[0:0].reset_index(drop=True)
-        by_day = self.frames[key]
+            self.frames[window] = {d: part.reset_index(drop=True) for d, part in frame.groupby(days, sort=False)}
+            self.frames[window][_EMPTY] = frame.iloc[0:0].reset_index(drop=True)
+        by_day = self.frames[window]
         return by_day.get(game_date, by_day[_EMPTY])
 
     def baseline_residuals(self, settings: Settings, system: MeanBaseline, game_date: date) -> np.ndarray:
@@ -74,6 +78,7 @@ class Session:
 
 
 _EMPTY = date.min  # Session.frames: the columns of a read, for dates without rows
+WINDOW_DAYS = 31  # Session.day_rows: the dates read at once
 
 
 def ensure_table(settings: Settings) -> None:

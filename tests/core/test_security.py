@@ -99,20 +99,29 @@ def test_tracked_files_hold_no_secret(git_checkout: None) -> None:
 
 def test_no_secret_was_ever_committed(git_checkout: None, tmp_path: Path) -> None:
     """Every blob reachable from any ref, written under its own path (the scanner's filters look at names)."""
+    named = [line.partition(" ") for line in _git("rev-list", "--objects", "--all").splitlines()]
+    named = [(sha, name) for sha, _, name in named if name]
+    # every object in one `git cat-file --batch`: "<sha> <type> <size>\n<content>\n" each, in the order asked
+    out = subprocess.run(
+        ["git", "-C", str(PROJECT_DIR), "cat-file", "--batch"],
+        input="".join(f"{sha}\n" for sha, _ in named).encode(),
+        check=True,
+        capture_output=True,
+    ).stdout
     paths: list[str] = []
-    for line in _git("rev-list", "--objects", "--all").splitlines():
-        sha, _, name = line.partition(" ")
-        if not name or _git("cat-file", "-t", sha).strip() != "blob":
+    position = 0
+    for sha, name in named:
+        end = out.index(b"\n", position)
+        got, kind, size = out[position:end].decode().split()
+        assert got == sha, (got, sha)
+        content, position = out[end + 1 : end + 1 + int(size)], end + 1 + int(size) + 1
+        if kind != "blob":
             continue
         target = tmp_path / sha / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(
-            subprocess.run(
-                ["git", "-C", str(PROJECT_DIR), "cat-file", "blob", sha], check=True, capture_output=True
-            ).stdout
-        )
+        target.write_bytes(content)
         paths.append(str(target.relative_to(tmp_path)))
-    assert len(paths) > 50
+    assert position == len(out) and len(paths) > 50
     assert _unexpected(_scan(tmp_path, paths)) == []
 
 
