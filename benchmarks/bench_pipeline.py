@@ -874,7 +874,11 @@ def main() -> None:
         "same scenarios: the table shows before and after from this one run.",
     )
     parser.add_argument("--keep-work", action="store_true", help="Keep the work directory (warehouses, logs).")
+    parser.add_argument("--render", type=Path, help="Only write latest.md again from this latest.json.")
     args = parser.parse_args()
+    if args.render:
+        write_markdown(json.loads(args.render.read_text(encoding="utf-8")), args.out_dir / "latest.md")
+        return
     if not re.fullmatch(r"\d{4}-\d{2}", args.season):
         raise SystemExit(f"--season {args.season!r}: expected e.g. 2024-25")
     if not (args.data_dir / BOX).is_file():
