@@ -21,7 +21,8 @@ What is measured (each run is its own process: the figures include Python start-
 * ``phase5_again``: after the full run, phase 5 once more over the season with every model saved: phase 5
   without xgboost training (the predictions it writes are the same).
 * ``scaling``: three seasons (the real season and two copies of it shifted back 52 and 104 weeks with new game
-  ids and seasons: synthetic history) with the same command as ``full``, phases 1-6; over ``full``'s wall.
+  ids and seasons: synthetic history), phases 1-6 in one run over their game dates (`PipelineRunner.run`: the
+  CLI's ranges stop at 400 days); over ``full``'s wall.
 * ``demo``: ``nba-props demo`` (the pipeline of `make demo`, after the install) on fresh folders; the pipeline
   figure is the run's phases as the runner records them.
 * ``--suite``: the test suite, ``python -m pytest -n auto --dist loadscope`` as `make test` runs it (lint excluded).
@@ -552,24 +553,31 @@ def season_runs(data: Path, season: str, work: Path, code: Checkout = HERE) -> d
 
 
 def scaling_run(prepared: Path, season: str, work: Path, code: Checkout = HERE) -> dict[str, Any]:
-    """Three seasons (the real one and two synthetic ones before it, see shift_seasons) with the same command
-    as the full season, phases 1-6: ``nba-props run --start <first> --end <last>``. Its wall over the full
-    season's is the scaling ratio."""
+    """Three seasons (the real one and two synthetic ones before it, see shift_seasons), phases 1-6 in one run
+    over their game dates (the CLI's ranges stop at 400 days; the off-season days between have no landing
+    files). Its wall over the full season's is the scaling ratio."""
     data = work / "data_3_seasons"
     labels = shift_seasons(prepared, season, 2, data)
     settings = _fresh(work, f"scaling_{code.label}")
     dates, _ = _convert(data, settings, labels, None)
-    first, last = dates[0], dates[-1]
+    args = {
+        "target": settings.target,
+        "landing_dir": str(settings.landing_dir),
+        "warehouse_dir": str(settings.warehouse_dir),
+        "exports_dir": str(settings.exports_dir),
+        "dates": [d.isoformat() for d in dates],
+        "phases": [1, 2, 3, 4, 5, 6],
+    }
     measured = run_child(
         f"scaling_3_{code.label}",
-        "cli",
-        _cli_args(settings, "--start", first.isoformat(), "--end", last.isoformat()),
+        "runner",
+        args,
         work,
-        f"nba-props run --start {first} --end {last} ({len(dates)} game dates of {', '.join(labels)})",
+        f"PipelineRunner.run(<{len(dates)} game dates of {', '.join(labels)}>, phases 1-6)",
         code,
     )
     if measured.returncode:
-        raise SystemExit(f"scaling run (3 seasons) failed:\n{measured.stderr_tail}")
+        return {"error": measured.stderr_tail, "seasons": labels, **measured.as_dict()}
     return {
         "seasons": labels,
         "game_dates": len(dates),
@@ -694,8 +702,10 @@ def metrics(side: dict[str, Any], suite: dict[str, Any] | None = None) -> dict[s
         "demo_pipeline_seconds": demo["pipeline_seconds"] if demo else None,
         "demo_process_seconds": demo["wall_seconds"] if demo else None,
         "test_suite_seconds": suite["wall_seconds"] if suite else None,
-        "scaling_3_season_seconds": scaling["wall_seconds"] if scaling else None,
-        "scaling_3_over_1": round(scaling["wall_seconds"] / full["wall_seconds"], 3) if scaling else None,
+        "scaling_3_season_seconds": scaling["wall_seconds"] if scaling and "error" not in scaling else None,
+        "scaling_3_over_1": (
+            round(scaling["wall_seconds"] / full["wall_seconds"], 3) if scaling and "error" not in scaling else None
+        ),
         "phase5_full_seconds": p5,
         "phase5_with_saved_models_seconds": p5_saved,
         "xgboost_training_seconds_est": round(p5 - p5_saved, 2),
@@ -835,12 +845,14 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
         + ".",
         "",
     ]
-    if after.get("scaling"):
+    if after.get("scaling") and "error" in after["scaling"]:
+        lines += [f"Scaling: the 3-season run failed: {after['scaling']['error'][-300:]}", ""]
+    elif after.get("scaling"):
         s = after["scaling"]
         lines += [
-            f"Scaling: `{s['command']}`: {s['game_dates']} game dates (the two earlier seasons are the real one "
-            f"shifted back 52 and 104 weeks), phases 1-6, {_fmt(s['wall_seconds'])} s against the full season's "
-            f"{_fmt(season['full']['wall_seconds'])} s.",
+            f"Scaling: `{s['command']}` (the two earlier seasons are the real one shifted back 52 and 104 weeks): "
+            f"{_fmt(s['wall_seconds'])} s against the full season's {_fmt(season['full']['wall_seconds'])} s "
+            f"(peak RSS {_fmt(s['peak_rss_mb'])} MB).",
             "",
         ]
     lines += ["Every figure, with the commands, load averages and checksums of the predictions: `latest.json`.", ""]
@@ -908,6 +920,8 @@ def main() -> None:
         if args.baseline
         else None
     )
+    if before:
+        (work / "before.json").write_text(json.dumps(before, indent=2, default=str) + "\n", encoding="utf-8")
     after = scenarios(prepared, args.season, work, HERE, not args.no_demo, not args.no_scaling)
     suite = suite_run(work) if args.suite else None
     after_metrics, before_metrics = metrics(after, suite), metrics(before) if before else {}
