@@ -796,8 +796,8 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
         lines += [f"Test suite (`python -m pytest`, after): {result['suite']['summary']}.", ""]
     if before:
         same = {
-            scenario: before[key]["checksums"]["player_prop_predictions"]
-            == after[key]["checksums"]["player_prop_predictions"]
+            scenario: _checksums(before, key)["player_prop_predictions"]
+            == _checksums(after, key)["player_prop_predictions"]
             for scenario, key in (("full season", "season_full"), ("3 seasons", "scaling"), ("demo", "demo"))
             if _checksums(before, key) and _checksums(after, key)
         }
